@@ -1,0 +1,275 @@
+//! The course catalogue (`course.toml`): the one list of exercises, in order, with
+//! their hidden tests and points. Everything else is checked against it.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+/// The catalogue format this grader reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// The catalogue's file name at the course root.
+pub const FILE_NAME: &str = "course.toml";
+
+#[derive(Debug, Clone)]
+pub struct Course {
+    /// The directory holding `course.toml`; catalogue paths are relative to it.
+    pub root: PathBuf,
+    pub paths: Paths,
+    /// Crates learner code may use, as Cargo dependency specifications.
+    pub dependencies: BTreeMap<String, toml::Value>,
+    pub exercises: Vec<Exercise>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub exercises: PathBuf,
+    pub solutions: PathBuf,
+    /// The crate of helpers every hidden test may use.
+    pub support: PathBuf,
+    /// Hidden tests: `<hidden>/<dir>/hidden.rs` and `<hidden>/<dir>/snapshots/`.
+    pub hidden: PathBuf,
+    /// Lock file that pins every crate the hidden tests build against.
+    pub lockfile: PathBuf,
+    /// Where grading runs are recorded.
+    pub history: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exercise {
+    pub id: String,
+    pub dir: String,
+    /// The package and library name of the exercise crate.
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    pub title: String,
+    pub topic: String,
+    /// Seconds one run of one hidden test may take before it is killed.
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    pub hints: Vec<String>,
+    pub tests: Vec<TestSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestSpec {
+    pub name: String,
+    pub points: u32,
+    /// Runs needed, all passing, for the points; concurrency tests repeat.
+    #[serde(default = "one")]
+    pub repeat: u32,
+}
+
+fn default_timeout() -> u64 {
+    10
+}
+fn one() -> u32 {
+    1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    format_version: u32,
+    #[serde(default)]
+    paths: RawPaths,
+    dependencies: BTreeMap<String, toml::Value>,
+    exercises: Vec<Exercise>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawPaths {
+    exercises: String,
+    solutions: String,
+    support: String,
+    hidden: String,
+    lockfile: String,
+    history: String,
+}
+
+impl Default for RawPaths {
+    fn default() -> Self {
+        RawPaths {
+            exercises: "exercises".into(),
+            solutions: "solutions".into(),
+            support: "grader/hidden".into(),
+            hidden: "grader/hidden/exercises".into(),
+            lockfile: "Cargo.lock".into(),
+            history: ".threadlings/history.jsonl".into(),
+        }
+    }
+}
+
+impl Course {
+    /// Reads `course.toml` from `root`.
+    pub fn load(root: &Path) -> Result<Course, Error> {
+        let file = root.join(FILE_NAME);
+        let text = std::fs::read_to_string(&file).map_err(|e| Error::io("read the catalogue", &file, e))?;
+        Course::parse(root, &text).map_err(|why| Error::Catalogue { path: file, why })
+    }
+
+    /// Parses and validates catalogue text; `Err` says what is wrong in one line.
+    pub fn parse(root: &Path, text: &str) -> Result<Course, String> {
+        let raw: Raw = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        if raw.format_version != FORMAT_VERSION {
+            return Err(format!(
+                "format_version is {}, this grader reads {FORMAT_VERSION}: update the grader (git pull) or the catalogue",
+                raw.format_version
+            ));
+        }
+        validate(&raw.exercises)?;
+        let at = |p: &str| root.join(p);
+        Ok(Course {
+            root: root.to_path_buf(),
+            paths: Paths {
+                exercises: at(&raw.paths.exercises),
+                solutions: at(&raw.paths.solutions),
+                support: at(&raw.paths.support),
+                hidden: at(&raw.paths.hidden),
+                lockfile: at(&raw.paths.lockfile),
+                history: at(&raw.paths.history),
+            },
+            dependencies: raw.dependencies,
+            exercises: raw.exercises,
+        })
+    }
+
+    /// Finds the course root: `start` or the nearest ancestor holding `course.toml`.
+    pub fn find_root(start: &Path) -> Result<PathBuf, Error> {
+        start
+            .ancestors()
+            .find(|dir| dir.join(FILE_NAME).is_file())
+            .map(Path::to_path_buf)
+            .ok_or_else(|| Error::NoCourse { start: start.to_path_buf() })
+    }
+
+    /// The exercises named by `ids` (all of them when empty), in catalogue order.
+    pub fn select(&self, ids: &[String]) -> Result<Vec<&Exercise>, Error> {
+        if ids.is_empty() {
+            return Ok(self.exercises.iter().collect());
+        }
+        for id in ids {
+            if self.find(id).is_none() {
+                return Err(Error::UnknownExercise {
+                    id: id.clone(),
+                    known: self.exercises.iter().map(|e| e.id.clone()).collect(),
+                });
+            }
+        }
+        Ok(self.exercises.iter().filter(|e| ids.iter().any(|id| e.matches(id))).collect())
+    }
+
+    pub fn find(&self, id: &str) -> Option<&Exercise> {
+        self.exercises.iter().find(|e| e.matches(id))
+    }
+}
+
+impl Exercise {
+    /// An exercise answers to its id, its directory and its crate name.
+    pub fn matches(&self, name: &str) -> bool {
+        self.id == name || self.dir == name || self.crate_name == name
+    }
+
+    pub fn max_score(&self) -> u32 {
+        self.tests.iter().map(|t| t.points).sum()
+    }
+}
+
+fn validate(exercises: &[Exercise]) -> Result<(), String> {
+    if exercises.is_empty() {
+        return Err("no [[exercises]]: the catalogue lists at least one exercise".into());
+    }
+    let mut seen = HashSet::new();
+    for ex in exercises {
+        let at = format!("exercise '{}'", ex.id);
+        for name in [&ex.id, &ex.dir, &ex.crate_name] {
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                return Err(format!("{at}: '{name}' must be non-empty letters, digits, '_' or '-'"));
+            }
+            if !seen.insert(name.clone()) && name != &ex.id {
+                return Err(format!("{at}: '{name}' is used by another exercise"));
+            }
+        }
+        if ex.hints.is_empty() || ex.hints.iter().any(|h| h.trim().is_empty()) {
+            return Err(format!("{at}: hints must be a non-empty list of non-empty texts"));
+        }
+        if ex.tests.is_empty() {
+            return Err(format!("{at}: lists no [[exercises.tests]]"));
+        }
+        if ex.timeout_secs == 0 || ex.timeout_secs > 600 {
+            return Err(format!("{at}: timeout_secs must be between 1 and 600"));
+        }
+        let mut names = HashSet::new();
+        for t in &ex.tests {
+            if !names.insert(&t.name) {
+                return Err(format!("{at}: test '{}' is listed twice", t.name));
+            }
+            if t.repeat == 0 || t.repeat > 1000 {
+                return Err(format!("{at}: test '{}' has repeat {}, want 1..=1000", t.name, t.repeat));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+format_version = 1
+[dependencies]
+crossbeam = "0.8"
+[[exercises]]
+id = "01"
+dir = "01_first_thread"
+crate = "first_thread"
+title = "First thread"
+topic = "spawn and join"
+hints = ["one"]
+[[exercises.tests]]
+name = "runs"
+points = 2
+repeat = 3
+"#;
+
+    fn parse(text: &str) -> Result<Course, String> {
+        Course::parse(Path::new("/course"), text)
+    }
+
+    #[test]
+    fn reads_a_valid_catalogue_with_defaults() {
+        let course = parse(GOOD).unwrap();
+        let ex = &course.exercises[0];
+        assert_eq!((ex.timeout_secs, ex.max_score(), ex.tests[0].repeat), (10, 2, 3));
+        assert_eq!(course.paths.hidden, Path::new("/course/grader/hidden/exercises"));
+        assert!(course.find("first_thread").is_some() && course.find("01_first_thread").is_some());
+    }
+
+    #[test]
+    fn rejects_other_format_versions() {
+        let err = parse(&GOOD.replace("format_version = 1", "format_version = 2")).unwrap_err();
+        assert!(err.contains("format_version is 2"), "{err}");
+    }
+
+    #[test]
+    fn rejects_unknown_fields_and_duplicates() {
+        assert!(parse(&GOOD.replace("topic =", "topik =")).unwrap_err().contains("topik"));
+        let twice = format!("{GOOD}[[exercises.tests]]\nname = \"runs\"\npoints = 1\n");
+        assert!(parse(&twice).unwrap_err().contains("listed twice"));
+        assert!(parse(&GOOD.replace("hints = [\"one\"]", "hints = []")).unwrap_err().contains("hints"));
+    }
+
+    #[test]
+    fn select_keeps_catalogue_order_and_names_unknown_ids() {
+        let course = parse(GOOD).unwrap();
+        assert_eq!(course.select(&[]).unwrap().len(), 1);
+        let err = course.select(&["99".into()]).unwrap_err().to_string();
+        assert!(err.contains("99") && err.contains("01"), "{err}");
+    }
+}

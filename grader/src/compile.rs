@@ -1,0 +1,143 @@
+//! One cargo build of the staged crates' hidden tests, read back through
+//! `--message-format=json`: a test executable, or the compiler's errors, per crate.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::process::{self, Exit, Limits};
+
+/// A build that takes longer than this is stuck, not slow.
+const BUILD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// The outcome for one staged crate, keyed by its manifest path.
+#[derive(Debug)]
+pub enum Built {
+    Test(PathBuf),
+    Errors(String),
+}
+
+#[derive(Deserialize)]
+struct Message {
+    reason: String,
+    #[serde(default)]
+    manifest_path: PathBuf,
+    #[serde(default)]
+    executable: Option<PathBuf>,
+    #[serde(default)]
+    target: Option<Target>,
+    #[serde(default)]
+    message: Option<Diagnostic>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    kind: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Diagnostic {
+    level: String,
+    rendered: Option<String>,
+}
+
+/// The cargo that runs the grader, else the one on PATH.
+pub fn cargo() -> PathBuf {
+    std::env::var_os("CARGO").map(PathBuf::from).unwrap_or_else(|| "cargo".into())
+}
+
+/// Builds the hidden tests of every `(manifest, package name)` in `crates`.
+pub fn build(
+    workspace: &Path,
+    target_dir: &Path,
+    crates: &[(PathBuf, String)],
+) -> Result<HashMap<PathBuf, Built>, Error> {
+    let mut results = HashMap::new();
+    if crates.is_empty() {
+        return Ok(results);
+    }
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(workspace)
+        .args(["build", "--tests", "--keep-going", "--message-format=json", "--color=never"])
+        .arg("--manifest-path")
+        .arg(workspace.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir);
+    for (_, package) in crates {
+        cmd.arg("--package").arg(package);
+    }
+    neutralize_cargo_env(&mut cmd);
+    let finished = process::run(cmd, &Limits::tool(BUILD_TIMEOUT)).map_err(|e| Error::Tool {
+        tool: cargo().display().to_string(),
+        why: format!("could not start it ({e}): install Rust with rustup (https://rustup.rs) and try again"),
+    })?;
+    let mut errors: HashMap<PathBuf, Vec<String>> = HashMap::new();
+    for line in finished.stdout.text().lines() {
+        let Ok(msg) = serde_json::from_str::<Message>(line) else { continue };
+        match msg.reason.as_str() {
+            "compiler-artifact" => {
+                let is_test = msg.target.as_ref().is_some_and(|t| t.kind.iter().any(|k| k == "test"));
+                if let (true, Some(exe)) = (is_test, msg.executable) {
+                    results.insert(msg.manifest_path, Built::Test(exe));
+                }
+            }
+            "compiler-message" => {
+                if let Some(Diagnostic { level, rendered: Some(text) }) = msg.message {
+                    if level == "error" {
+                        errors.entry(msg.manifest_path).or_default().push(text);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (manifest, _) in crates {
+        if results.contains_key(manifest) {
+            continue;
+        }
+        let message = match errors.remove(manifest) {
+            Some(list) => list.join("\n"),
+            None if finished.exit == Some(Exit::Code(0)) => "cargo built no hidden test executable".into(),
+            None => {
+                // No diagnostic of this crate's own: cargo itself failed (registry, lock, toolchain).
+                let stderr = finished.stderr.text();
+                let why = stderr.lines().filter(|l| l.contains("error")).take(3).collect::<Vec<_>>().join(" ");
+                return Err(Error::Build {
+                    why: format!(
+                        "cargo stopped before compiling {}: {} (check the network for the first build, then run `cargo grade` again)",
+                        manifest.display(),
+                        if why.is_empty() { "no error message" } else { why.as_str() }
+                    ),
+                });
+            }
+        };
+        results.insert(manifest.clone(), Built::Errors(message));
+    }
+    Ok(results)
+}
+
+/// Settings inherited from an outer cargo (or set by a learner) must not change
+/// how the grader's crates build.
+pub fn neutralize_cargo_env(cmd: &mut Command) {
+    for (key, _) in std::env::vars_os() {
+        let Some(key) = key.to_str() else { continue };
+        let inherited_build_setting = key.starts_with("CARGO_")
+            && !matches!(
+                key,
+                "CARGO_HOME" | "CARGO_NET_OFFLINE" | "CARGO_HTTP_TIMEOUT" | "CARGO_REGISTRIES_CRATES_IO_PROTOCOL"
+            );
+        if inherited_build_setting || key.starts_with("RUSTC") || key.starts_with("RUSTDOC") {
+            cmd.env_remove(key);
+        }
+    }
+    // Empty values also take precedence over a `.cargo/config.toml`.
+    cmd.env("CARGO_ENCODED_RUSTFLAGS", "")
+        .env("RUSTC_WRAPPER", "")
+        .env("RUSTC_WORKSPACE_WRAPPER", "")
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_TERM_COLOR", "never");
+}

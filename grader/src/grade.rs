@@ -1,0 +1,159 @@
+//! The grading pipeline: stage, build once, run every hidden test, score.
+
+use std::path::{Path, PathBuf};
+
+use crate::catalogue::{Course, Exercise};
+use crate::compile::{self, Built};
+use crate::error::Error;
+use crate::model::{ExerciseResult, Mode, Report, Status, TestResult};
+use crate::run::{self, Job};
+use crate::stage::{Scratch, Staged};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub mode: Mode,
+    /// Exercise ids, directories or crate names; all when empty.
+    pub ids: Vec<String>,
+    /// Test processes run at once.
+    pub jobs: usize,
+    /// Grader-owned scratch directory; `<course>/target/threadlings` by default.
+    pub scratch: Option<PathBuf>,
+}
+
+impl Options {
+    pub fn new(mode: Mode) -> Options {
+        let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Options { mode, ids: Vec::new(), jobs, scratch: None }
+    }
+}
+
+/// Grades the selected exercises of `course`.
+pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
+    let selected = course.select(&opts.ids)?;
+    let scratch_dir = opts.scratch.clone().unwrap_or_else(|| course.root.join("target").join("threadlings"));
+    let scratch = Scratch::open(&scratch_dir)?;
+    let workspace = scratch.workspace(opts.mode);
+    let staged = scratch.stage(course, opts.mode, &selected)?;
+
+    let crates: Vec<(PathBuf, String)> = selected
+        .iter()
+        .zip(&staged)
+        .filter_map(|(ex, s)| s.as_ref().ok().map(|s| (s.manifest.clone(), ex.crate_name.clone())))
+        .collect();
+    let built = compile::build(&workspace, &scratch.target_dir(), &crates)?;
+
+    // Plan every test of every exercise, then run them all in one pool.
+    let mut plans = Vec::new();
+    let mut jobs = Vec::new();
+    for (ex, staged) in selected.iter().zip(&staged) {
+        let plan = plan(ex, staged, &built, &workspace);
+        if let Plan::Run { exe, names } = &plan {
+            for spec in ex.tests.iter().filter(|t| names.contains(&t.name)) {
+                jobs.push(Job {
+                    exe: exe.clone(),
+                    name: spec.name.clone(),
+                    repeat: spec.repeat,
+                    timeout_secs: ex.timeout_secs,
+                    workspace: workspace.clone(),
+                });
+            }
+        }
+        plans.push(plan);
+    }
+    let mut outcomes = run::run_all(&jobs, opts.jobs).into_iter();
+
+    let sources = match opts.mode {
+        Mode::Exercises => &course.paths.exercises,
+        Mode::Solutions => &course.paths.solutions,
+    };
+    let mut results = Vec::new();
+    for (ex, plan) in selected.iter().zip(plans) {
+        let relabel = |m: &str| relabel(m, &workspace, ex, sources, &course.root);
+        let (build_message, tests) = match plan {
+            Plan::NotBuilt(message) => {
+                let message = relabel(&message);
+                let tests =
+                    ex.tests.iter().map(|t| not_run(t, Status::NotBuilt, "the exercise did not build")).collect();
+                (message, tests)
+            }
+            Plan::Run { names, .. } => {
+                let tests = ex
+                    .tests
+                    .iter()
+                    .map(|spec| {
+                        if !names.contains(&spec.name) {
+                            return not_run(spec, Status::NotBuilt, "this hidden test is missing from the test build (a course bug: run `cargo xtask check`)");
+                        }
+                        let o = outcomes.next().expect("one outcome per job");
+                        TestResult {
+                            name: spec.name.clone(),
+                            status: o.status,
+                            score: if o.status == Status::Passed { spec.points } else { 0 },
+                            max_score: spec.points,
+                            repeat: spec.repeat,
+                            runs: o.runs,
+                            duration_ms: o.duration.as_millis() as u64,
+                            message: relabel(&o.message),
+                        }
+                    })
+                    .collect();
+                (String::new(), tests)
+            }
+        };
+        results.push(ExerciseResult::new(&ex.id, &ex.dir, &ex.title, build_message, tests));
+    }
+    Ok(Report::new(opts.mode, results))
+}
+
+enum Plan {
+    NotBuilt(String),
+    Run { exe: PathBuf, names: Vec<String> },
+}
+
+fn plan(
+    ex: &Exercise,
+    staged: &Result<Staged, String>,
+    built: &std::collections::HashMap<PathBuf, Built>,
+    ws: &Path,
+) -> Plan {
+    let staged = match staged {
+        Ok(s) => s,
+        Err(missing) => return Plan::NotBuilt(missing.clone()),
+    };
+    match built.get(&staged.manifest) {
+        Some(Built::Test(exe)) => match run::list(exe, ws) {
+            Ok(names) => Plan::Run { exe: exe.clone(), names },
+            Err(why) => Plan::NotBuilt(why),
+        },
+        Some(Built::Errors(message)) => Plan::NotBuilt(format!(
+            "{} does not compile together with the hidden tests:\n{message}",
+            staged.source_dir.display()
+        )),
+        None => Plan::NotBuilt(format!("no build result for exercise {}", ex.id)),
+    }
+}
+
+fn not_run(spec: &crate::catalogue::TestSpec, status: Status, message: &str) -> TestResult {
+    TestResult {
+        name: spec.name.clone(),
+        status,
+        score: 0,
+        max_score: spec.points,
+        repeat: spec.repeat,
+        runs: 0,
+        duration_ms: 0,
+        message: message.into(),
+    }
+}
+
+/// Rewrites scratch paths in compiler and panic messages to the paths the reader
+/// knows: their own sources, and "the hidden test".
+fn relabel(message: &str, ws: &Path, ex: &Exercise, sources: &Path, root: &Path) -> String {
+    let src = sources.strip_prefix(root).unwrap_or(sources).join(&ex.dir).join("src");
+    let staged_src = format!("ex/{}/src", ex.dir);
+    let staged_hidden = format!("ex/{}/tests/hidden.rs", ex.dir);
+    let mut out = message.replace(&format!("{}/", ws.display()), "");
+    out = out.replace(&staged_hidden, "hidden test");
+    out = out.replace(&staged_src, &src.display().to_string());
+    out
+}

@@ -1,0 +1,16 @@
+//! The threadlings grader: hidden tests compiled against the learner's sources in
+//! a grader-owned scratch workspace, each test run in its own bounded process,
+//! scored from the course catalogue. See ARCHITECTURE.md for the pipeline.
+
+pub mod catalogue;
+pub mod cli;
+pub mod compile;
+pub mod error;
+pub mod grade;
+pub mod history;
+pub mod model;
+pub mod process;
+pub mod render;
+pub mod run;
+pub mod stage;
+pub mod verdict;

@@ -1,0 +1,260 @@
+//! The one place that starts processes. Every child runs in its own process group
+//! with resource limits, its output read through capped buffers, and is killed
+//! together with everything it started when it ends or runs out of time.
+
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Bounds for one child process.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub timeout: Duration,
+    /// Bytes kept of each of stdout and stderr; the rest is read and dropped.
+    pub output_cap: usize,
+    /// CPU seconds for the whole process (all its threads).
+    pub cpu_secs: Option<u64>,
+    /// Largest file the process may write.
+    pub file_bytes: Option<u64>,
+}
+
+impl Limits {
+    /// Generous bounds for trusted tools such as cargo.
+    pub fn tool(timeout: Duration) -> Limits {
+        Limits { timeout, output_cap: 64 << 20, cpu_secs: None, file_bytes: None }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    Signal(i32),
+}
+
+/// Captured output of one stream: its first bytes, and how many were dropped.
+#[derive(Debug, Default, Clone)]
+pub struct Capped {
+    pub bytes: Vec<u8>,
+    pub dropped: u64,
+}
+
+impl Capped {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+}
+
+#[derive(Debug)]
+pub struct Finished {
+    /// `None` when the child was killed for running out of time.
+    pub exit: Option<Exit>,
+    pub stdout: Capped,
+    pub stderr: Capped,
+    pub elapsed: Duration,
+    /// What the child's threads were doing when time ran out, read from /proc.
+    pub stuck_threads: Option<String>,
+}
+
+/// Runs `cmd` to completion or until `limits.timeout`, then kills its process group.
+pub fn run(mut cmd: Command, limits: &Limits) -> std::io::Result<Finished> {
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.process_group(0);
+    let (cpu, fsize) = (limits.cpu_secs, limits.file_bytes);
+    // SAFETY: between fork and exec only async-signal-safe calls (setrlimit) run.
+    unsafe {
+        cmd.pre_exec(move || {
+            set_limit(libc::RLIMIT_CORE, 0);
+            if let Some(secs) = cpu {
+                set_limit(libc::RLIMIT_CPU, secs);
+            }
+            if let Some(bytes) = fsize {
+                set_limit(libc::RLIMIT_FSIZE, bytes);
+            }
+            Ok(())
+        });
+    }
+    let start = Instant::now();
+    let mut child = cmd.spawn()?;
+    let pid = child.id() as libc::pid_t;
+    let cap = limits.output_cap;
+    let out = read_capped(child.stdout.take().expect("piped stdout"), cap);
+    let err = read_capped(child.stderr.take().expect("piped stderr"), cap);
+
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let (exit, stuck_threads) = match rx.recv_timeout(limits.timeout) {
+        Ok(status) => (Some(to_exit(status?)), None),
+        Err(_) => {
+            let stuck = describe_threads(pid);
+            kill_group(pid);
+            let _ = rx.recv();
+            (None, Some(stuck))
+        }
+    };
+    let elapsed = start.elapsed();
+    // Whatever the child left behind in its group (grandchildren) goes too.
+    kill_group(pid);
+    Ok(Finished { exit, stdout: collect(out), stderr: collect(err), elapsed, stuck_threads })
+}
+
+fn set_limit(resource: libc::__rlimit_resource_t, value: u64) {
+    let lim = libc::rlimit { rlim_cur: value, rlim_max: value };
+    // SAFETY: plain syscall on a valid struct.
+    unsafe { libc::setrlimit(resource, &lim) };
+}
+
+fn kill_group(pid: libc::pid_t) {
+    // SAFETY: signals the process group the child leads; ESRCH once it is gone.
+    unsafe { libc::kill(-pid, libc::SIGKILL) };
+}
+
+fn to_exit(status: std::process::ExitStatus) -> Exit {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => Exit::Code(code),
+        (None, Some(sig)) => Exit::Signal(sig),
+        (None, None) => Exit::Code(-1),
+    }
+}
+
+type Reader = mpsc::Receiver<Capped>;
+
+fn read_capped(mut pipe: impl Read + Send + 'static, cap: usize) -> Reader {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut kept = Capped::default();
+        let mut buf = [0u8; 64 * 1024];
+        loop {
+            match pipe.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let room = cap.saturating_sub(kept.bytes.len()).min(n);
+                    kept.bytes.extend_from_slice(&buf[..room]);
+                    kept.dropped += (n - room) as u64;
+                }
+            }
+        }
+        let _ = tx.send(kept);
+    });
+    rx
+}
+
+/// A process that escaped the group may still hold the pipe open: wait a little,
+/// then give up on the rest of its output rather than on the verdict.
+fn collect(reader: Reader) -> Capped {
+    reader.recv_timeout(Duration::from_secs(2)).unwrap_or_else(|_| Capped {
+        bytes: b"[output unavailable: a process outside the test's group kept it open]".to_vec(),
+        dropped: 0,
+    })
+}
+
+/// One line per thread of `pid`: name, kernel state and wait channel.
+fn describe_threads(pid: libc::pid_t) -> String {
+    let task_dir = format!("/proc/{pid}/task");
+    let Ok(entries) = std::fs::read_dir(&task_dir) else {
+        return String::new();
+    };
+    let mut lines: Vec<(u64, String)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let tid: u64 = e.file_name().to_str()?.parse().ok()?;
+            let read = |f: &str| std::fs::read_to_string(e.path().join(f)).unwrap_or_default();
+            let name = read("comm").trim().to_string();
+            let state = kernel_state(&read("stat"));
+            let wchan = read("wchan");
+            let wchan = if wchan.is_empty() || wchan == "0" { String::new() } else { format!(" in {wchan}") };
+            Some((tid, format!("thread '{name}': {state}{wchan}")))
+        })
+        .collect();
+    lines.sort();
+    let total = lines.len();
+    let mut out: Vec<String> = lines.into_iter().map(|(_, l)| l).take(16).collect();
+    if total > 16 {
+        out.push(format!("... and {} more threads", total - 16));
+    }
+    out.join("\n")
+}
+
+/// The state letter of a `/proc/.../stat` line, spelled out.
+pub fn kernel_state(stat: &str) -> &'static str {
+    let letter = stat.rfind(')').and_then(|i| stat[i + 1..].trim_start().chars().next());
+    match letter {
+        Some('R') => "running",
+        Some('S') => "sleeping (waiting for a lock, a channel, a join or I/O)",
+        Some('D') => "in uninterruptible I/O",
+        Some('T') | Some('t') => "stopped",
+        Some('Z') => "finished (zombie)",
+        _ => "in an unknown state",
+    }
+}
+
+/// The name of a signal number, for verdicts.
+pub fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGILL => "SIGILL",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGXCPU => "SIGXCPU",
+        libc::SIGXFSZ => "SIGXFSZ",
+        libc::SIGPIPE => "SIGPIPE",
+        _ => "a signal",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str, timeout_ms: u64) -> Finished {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script]);
+        let limits =
+            Limits { timeout: Duration::from_millis(timeout_ms), output_cap: 16, cpu_secs: None, file_bytes: None };
+        run(cmd, &limits).unwrap()
+    }
+
+    #[test]
+    fn captures_exit_code_and_caps_output() {
+        let f = sh("printf 0123456789abcdefXYZ; exit 3", 5000);
+        assert_eq!(f.exit, Some(Exit::Code(3)));
+        assert_eq!((f.stdout.text().as_str(), f.stdout.dropped), ("0123456789abcdef", 3));
+    }
+
+    #[test]
+    fn a_timeout_kills_the_whole_group_including_grandchildren() {
+        let start = Instant::now();
+        let f = sh("sleep 30 & sleep 30", 300);
+        assert_eq!(f.exit, None);
+        assert!(f.stuck_threads.unwrap().contains("sleeping"));
+        assert!(start.elapsed() < Duration::from_secs(5), "the grandchild held the pipe");
+    }
+
+    #[test]
+    fn a_grandchild_left_behind_is_killed_after_a_normal_exit() {
+        let start = Instant::now();
+        let f = sh("sleep 30 & exit 0", 5000);
+        assert_eq!(f.exit, Some(Exit::Code(0)));
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn signals_are_reported() {
+        let f = sh("kill -ABRT $$", 5000);
+        assert_eq!(f.exit, Some(Exit::Signal(libc::SIGABRT)));
+        assert_eq!(signal_name(libc::SIGABRT), "SIGABRT");
+    }
+
+    #[test]
+    fn kernel_state_reads_the_letter_after_the_name() {
+        assert!(kernel_state("12 (a (b) c) S 1 2").starts_with("sleeping"));
+        assert_eq!(kernel_state("12 (x) R 1"), "running");
+    }
+}

@@ -1,0 +1,96 @@
+use std::fmt::Write;
+
+use crate::catalogue::Course;
+use crate::model::{Mode, Report, Status};
+
+/// Lines of a failure message shown per test; the JSON report has it all.
+const MESSAGE_LINES: usize = 8;
+/// Lines of compiler output shown per exercise.
+const BUILD_LINES: usize = 30;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Color,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        match self {
+            Style::Plain => text.to_string(),
+            Style::Color => format!("\x1b[{code}m{text}\x1b[0m"),
+        }
+    }
+}
+
+/// The human report: per exercise its points, per test what failed and why, then
+/// the total and what to do next.
+pub fn text(report: &Report, course: &Course, style: Style) -> String {
+    let mut out = String::new();
+    let whose = match report.mode {
+        Mode::Exercises => "your code in exercises/",
+        Mode::Solutions => "the reference solutions",
+    };
+    let n = report.exercises.len();
+    let _ = writeln!(out, "Graded {n} exercise{} ({whose})\n", if n == 1 { "" } else { "s" });
+    for ex in &report.exercises {
+        let full = ex.score == ex.max_score;
+        let points = style.paint(if full { "32" } else { "33" }, &format!("{:>3}/{}", ex.score, ex.max_score));
+        let _ = writeln!(out, "{:<4}{:<44}{points}", ex.id, ex.title);
+        if !ex.build_message.is_empty() {
+            let _ = writeln!(out, "    {}", style.paint("31", "does not build:"));
+            push_indented(&mut out, &ex.build_message, BUILD_LINES, 6);
+        }
+        let width = ex.tests.iter().map(|t| t.name.len()).max().unwrap_or(0) + 2;
+        for t in &ex.tests {
+            let (mark, color) = if t.status == Status::Passed { ("✓", "32") } else { ("✗", "31") };
+            let status = if t.status == Status::Passed { String::new() } else { format!("  {}", t.status.as_str()) };
+            let repeats = if t.repeat > 1 && t.status == Status::Passed {
+                format!("  ({} runs)", t.repeat)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "    {} {:<width$}{:>2}/{}{status}{repeats}",
+                style.paint(color, mark),
+                t.name,
+                t.score,
+                t.max_score
+            );
+            if t.status != Status::Passed && ex.build_message.is_empty() {
+                push_indented(&mut out, &t.message, MESSAGE_LINES, 8);
+            }
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "Score: {}/{}", report.score, report.max_score);
+    match report.next.as_deref().and_then(|id| course.find(id)) {
+        Some(ex) if report.mode == Mode::Exercises => {
+            let _ = writeln!(
+                out,
+                "Next: {} {}. Read exercises/{}/README.md, edit exercises/{}/src/lib.rs,\n      \
+                 check with `cargo test -p {}` and `cargo grade {}`. Stuck? `cargo grade hint {}`.",
+                ex.id, ex.title, ex.dir, ex.dir, ex.crate_name, ex.id, ex.id
+            );
+        }
+        Some(ex) => {
+            let _ = writeln!(out, "The reference solution of {} {} does not get full marks.", ex.id, ex.title);
+        }
+        None if report.mode == Mode::Exercises && report.exercises.len() == course.exercises.len() => {
+            let _ = writeln!(out, "Every exercise passes. Well done!");
+        }
+        None => {}
+    }
+    out
+}
+
+fn push_indented(out: &mut String, message: &str, max_lines: usize, indent: usize) {
+    let lines: Vec<&str> = message.lines().collect();
+    for line in lines.iter().take(max_lines) {
+        let _ = writeln!(out, "{:indent$}{line}", "");
+    }
+    if lines.len() > max_lines {
+        let _ = writeln!(out, "{:indent$}... {} more lines (`--format json` shows all)", "", lines.len() - max_lines);
+    }
+}

@@ -1,0 +1,204 @@
+//! The scratch workspace: grader-owned crates under the target directory that take
+//! only the learner's `src/` and add the hidden tests, with the grader's manifest,
+//! lock file and snapshots. Learner files are only ever read.
+
+use std::fs::{self, File};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use crate::catalogue::{Course, Exercise};
+use crate::error::Error;
+use crate::model::Mode;
+
+/// Largest learner source tree staged; beyond it grading stops with an error.
+const MAX_SOURCE_BYTES: u64 = 8 << 20;
+
+/// The scratch directory, held exclusively while this value lives.
+pub struct Scratch {
+    pub dir: PathBuf,
+    _lock: File,
+}
+
+/// One exercise made ready to build.
+pub struct Staged {
+    /// The staged crate's manifest, as cargo reports it back.
+    pub manifest: PathBuf,
+    /// Where the learner's sources came from, for messages.
+    pub source_dir: PathBuf,
+}
+
+impl Scratch {
+    /// Opens (creating) `dir` and waits for any other grading run using it.
+    pub fn open(dir: &Path) -> Result<Scratch, Error> {
+        fs::create_dir_all(dir).map_err(|e| Error::io("create the scratch directory", dir, e))?;
+        let lock_path = dir.join(".lock");
+        let lock = File::create(&lock_path).map_err(|e| Error::io("create the scratch lock", &lock_path, e))?;
+        // SAFETY: flock on a descriptor we own; released when the file closes.
+        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            eprintln!("waiting for another grading run to finish with {} ...", dir.display());
+            // SAFETY: as above, blocking this time.
+            if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
+                return Err(Error::io("lock the scratch directory", &lock_path, std::io::Error::last_os_error()));
+            }
+        }
+        Ok(Scratch { dir: dir.to_path_buf(), _lock: lock })
+    }
+
+    /// The cargo target directory shared by every mode, so dependencies build once.
+    pub fn target_dir(&self) -> PathBuf {
+        self.dir.join("target")
+    }
+
+    pub fn workspace(&self, mode: Mode) -> PathBuf {
+        self.dir.join(mode.as_str())
+    }
+
+    /// Stages `exercises` of `mode`; an exercise whose sources are missing maps to `Err`.
+    pub fn stage(
+        &self,
+        course: &Course,
+        mode: Mode,
+        exercises: &[&Exercise],
+    ) -> Result<Vec<Result<Staged, String>>, Error> {
+        let ws = self.workspace(mode);
+        let ex_root = ws.join("ex");
+        mkdir(&ex_root)?;
+        remove_strays(&ex_root, course)?;
+        write_if_changed(&ws.join("Cargo.toml"), workspace_manifest(course).as_bytes())?;
+        let lock =
+            fs::read(&course.paths.lockfile).map_err(|e| Error::io("read the lock file", &course.paths.lockfile, e))?;
+        write_if_changed(&ws.join("Cargo.lock"), &lock)?;
+        let sources = match mode {
+            Mode::Exercises => &course.paths.exercises,
+            Mode::Solutions => &course.paths.solutions,
+        };
+        let mut staged = Vec::new();
+        for ex in exercises {
+            let source_dir = sources.join(&ex.dir).join("src");
+            let crate_dir = ex_root.join(&ex.dir);
+            if !source_dir.join("lib.rs").is_file() {
+                // Keep the workspace loadable: a member without sources is removed.
+                let _ = fs::remove_dir_all(&crate_dir);
+                staged.push(Err(format!(
+                    "{} is missing: restore it with `git checkout -- {}`",
+                    source_dir.join("lib.rs").display(),
+                    source_dir.parent().unwrap_or(&source_dir).display()
+                )));
+                continue;
+            }
+            stage_one(course, ex, &source_dir, &crate_dir)?;
+            staged.push(Ok(Staged { manifest: crate_dir.join("Cargo.toml"), source_dir }));
+        }
+        Ok(staged)
+    }
+}
+
+fn stage_one(course: &Course, ex: &Exercise, source_dir: &Path, crate_dir: &Path) -> Result<(), Error> {
+    let mut budget = MAX_SOURCE_BYTES;
+    sync_tree(source_dir, &crate_dir.join("src"), &mut |_| true, &mut budget)?;
+    let hidden = course.paths.hidden.join(&ex.dir);
+    let tests = crate_dir.join("tests");
+    mkdir(&tests)?;
+    let hidden_rs = hidden.join("hidden.rs");
+    let text = fs::read(&hidden_rs).map_err(|e| Error::io("read the hidden tests", &hidden_rs, e))?;
+    write_if_changed(&tests.join("hidden.rs"), &text)?;
+    // Snapshots are the grader's: only `.snap` files, and stale ones go.
+    let mut unlimited = u64::MAX;
+    let snaps = hidden.join("snapshots");
+    let is_snap = &mut |p: &Path| p.extension().is_some_and(|e| e == "snap");
+    if snaps.is_dir() {
+        sync_tree(&snaps, &tests.join("snapshots"), is_snap, &mut unlimited)?;
+    } else {
+        let _ = fs::remove_dir_all(tests.join("snapshots"));
+    }
+    write_if_changed(&crate_dir.join("Cargo.toml"), crate_manifest(course, ex).as_bytes())
+}
+
+fn workspace_manifest(course: &Course) -> String {
+    let mut deps = String::new();
+    for (name, spec) in &course.dependencies {
+        deps.push_str(&format!("{name} = {spec}\n"));
+    }
+    format!(
+        "# Generated by the grader for each run; edits are overwritten.\n\
+         [workspace]\nresolver = \"3\"\nmembers = [\"ex/*\"]\n\n\
+         [workspace.dependencies]\n{deps}\n\
+         [profile.dev]\ndebug = \"line-tables-only\"\n\n\
+         [profile.dev.package.\"*\"]\nopt-level = 1\n"
+    )
+}
+
+fn crate_manifest(course: &Course, ex: &Exercise) -> String {
+    let deps: String = course.dependencies.keys().map(|name| format!("{name}.workspace = true\n")).collect();
+    let support = toml::Value::String(course.paths.support.display().to_string());
+    format!(
+        "# Generated by the grader for each run; edits are overwritten.\n\
+         [package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\
+         autobins = false\nautoexamples = false\nautotests = false\nautobenches = false\nbuild = false\n\n\
+         [lib]\npath = \"src/lib.rs\"\ntest = false\ndoctest = false\n\n\
+         [[test]]\nname = \"hidden\"\npath = \"tests/hidden.rs\"\n\n\
+         [dependencies]\n{deps}\n\
+         [dev-dependencies]\nhidden = {{ package = \"threadlings-hidden\", path = {support} }}\n",
+        name = ex.crate_name,
+    )
+}
+
+/// Removes staged crates no longer in the catalogue, so the workspace stays loadable.
+fn remove_strays(ex_root: &Path, course: &Course) -> Result<(), Error> {
+    let entries = fs::read_dir(ex_root).map_err(|e| Error::io("list the scratch workspace", ex_root, e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !course.exercises.iter().any(|e| name == e.dir.as_str()) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// Mirrors the regular files under `from` that `keep` accepts into `to`, writing only
+/// what changed (so cargo rebuilds only edited crates) and deleting the rest.
+fn sync_tree(from: &Path, to: &Path, keep: &mut dyn FnMut(&Path) -> bool, budget: &mut u64) -> Result<(), Error> {
+    mkdir(to)?;
+    let mut wanted = Vec::new();
+    let entries = fs::read_dir(from).map_err(|e| Error::io("read the sources", from, e))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else { continue };
+        let name = entry.file_name();
+        if kind.is_dir() {
+            sync_tree(&path, &to.join(&name), keep, budget)?;
+            wanted.push(name);
+        } else if kind.is_file() && keep(&path) {
+            let bytes = fs::read(&path).map_err(|e| Error::io("read a source file", &path, e))?;
+            *budget = budget.checked_sub(bytes.len() as u64).ok_or_else(|| Error::Build {
+                why: format!(
+                    "{} holds more than {} MiB of sources: remove large files",
+                    from.display(),
+                    MAX_SOURCE_BYTES >> 20
+                ),
+            })?;
+            write_if_changed(&to.join(&name), &bytes)?;
+            wanted.push(name);
+        }
+        // Symlinks and other special files are not staged.
+    }
+    let existing = fs::read_dir(to).map_err(|e| Error::io("read the scratch workspace", to, e))?;
+    for entry in existing.flatten() {
+        if !wanted.contains(&entry.file_name()) {
+            let path = entry.path();
+            let _ = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+        }
+    }
+    Ok(())
+}
+
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    fs::write(path, bytes).map_err(|e| Error::io("write the scratch workspace", path, e))
+}
+
+fn mkdir(dir: &Path) -> Result<(), Error> {
+    fs::create_dir_all(dir).map_err(|e| Error::io("create a scratch directory", dir, e))
+}

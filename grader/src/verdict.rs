@@ -1,0 +1,197 @@
+//! Turns what one hidden-test process did into a status and a message that
+//! teaches: the assertion, the signal, or where the threads were stuck.
+
+use crate::model::Status;
+use crate::process::{Exit, Finished, signal_name};
+
+/// Exit code of the hidden tests' deadlock watchdog (see `hidden::watchdog`).
+pub const DEADLOCK_EXIT: i32 = 86;
+/// Longest message kept for one test.
+const MESSAGE_CAP: usize = 4000;
+
+pub struct Verdict {
+    pub status: Status,
+    pub message: String,
+}
+
+/// Classifies one run of the libtest test `name`; a pass needs libtest's own word.
+pub fn classify(name: &str, run: &Finished, timeout_secs: u64) -> Verdict {
+    let stdout = run.stdout.text();
+    let stderr = run.stderr.text();
+    let (status, message) = match run.exit {
+        None => (Status::TimedOut, timed_out(timeout_secs, run.stuck_threads.as_deref().unwrap_or(""))),
+        Some(Exit::Code(DEADLOCK_EXIT)) if stderr.contains("deadlock detected") => (
+            Status::TimedOut,
+            format!("deadlock: it would never finish.\n{}", section_from(&stderr, "deadlock detected")),
+        ),
+        Some(Exit::Signal(sig)) => (Status::Crashed, crashed(sig, &stdout, &stderr)),
+        Some(Exit::Code(code)) => {
+            let ok_line = format!("test {name} ... ok");
+            let failed_line = format!("test {name} ... FAILED");
+            let ran_once = stdout.lines().any(|l| l.starts_with("test result:"));
+            if code == 0 && ran_once && stdout.lines().any(|l| l == ok_line) {
+                (Status::Passed, String::new())
+            } else if code == 101 && stdout.lines().any(|l| l == failed_line) {
+                (Status::Failed, failure_message(name, &stdout))
+            } else {
+                let out = tail(&format!("{stdout}{stderr}"), 12);
+                (
+                    Status::Crashed,
+                    format!(
+                        "the test process exited with code {code} before the test finished \
+                         (does something call std::process::exit?)\n{out}"
+                    ),
+                )
+            }
+        }
+    };
+    Verdict { status, message: cap(message) }
+}
+
+fn timed_out(secs: u64, threads: &str) -> String {
+    let mut msg = format!(
+        "did not finish within {secs} s: an endless loop, or threads waiting for each other \
+         (a deadlock, a join or a channel receive that never returns)"
+    );
+    if !threads.is_empty() {
+        msg.push_str("\nthreads when it was stopped:\n");
+        msg.push_str(threads);
+    }
+    msg
+}
+
+fn crashed(sig: i32, stdout: &str, stderr: &str) -> String {
+    let name = signal_name(sig);
+    let why = match sig {
+        libc::SIGABRT => "the process aborted: std::process::abort, a stack overflow, or a panic during a panic",
+        libc::SIGSEGV | libc::SIGBUS => "the process touched memory it does not own (unsafe code, or a stack overflow)",
+        libc::SIGXCPU => "the process used up its CPU time: an endless loop on several threads?",
+        libc::SIGXFSZ => "the process wrote a file larger than allowed",
+        libc::SIGKILL => "the process was killed from outside, often for using too much memory",
+        _ => "the process was ended by a signal",
+    };
+    let said = tail(&format!("{stdout}{stderr}"), 8);
+    format!("crashed with {name} ({sig}): {why}\n{said}").trim_end().to_string()
+}
+
+/// The panic message and context libtest printed for `name`.
+fn failure_message(name: &str, stdout: &str) -> String {
+    let header = format!("---- {name} stdout ----");
+    let Some(start) = stdout.find(&header) else {
+        return tail(stdout, 12);
+    };
+    let body = &stdout[start + header.len()..];
+    let end = body.find("\nfailures:\n").unwrap_or(body.len());
+    body[..end]
+        .lines()
+        .filter(|l| !l.starts_with("note: run with `RUST_BACKTRACE=1`"))
+        .map(|l| panic_line(name, l))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+/// `thread 'NAME' (TID) panicked at PLACE:` without the varying id, and without
+/// the name when it is the test's own thread.
+fn panic_line(test: &str, line: &str) -> String {
+    let parsed = line.strip_prefix("thread '").and_then(|rest| {
+        let (thread, rest) = rest.split_once('\'')?;
+        let rest = rest.trim_start();
+        let rest = match rest.strip_prefix('(') {
+            Some(r) => r.split_once(')')?.1.trim_start(),
+            None => rest,
+        };
+        Some((thread, rest.strip_prefix("panicked at ")?))
+    });
+    match parsed {
+        Some((thread, place)) if thread == test => format!("panicked at {place}"),
+        Some((thread, place)) => format!("thread '{thread}' panicked at {place}"),
+        None => line.to_string(),
+    }
+}
+
+fn section_from(text: &str, marker: &str) -> String {
+    text.find(marker).map(|i| text[i..].trim().to_string()).unwrap_or_default()
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn cap(mut message: String) -> String {
+    if message.len() > MESSAGE_CAP {
+        let mut cut = MESSAGE_CAP;
+        while !message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        message.truncate(cut);
+        message.push_str("\n[message truncated]");
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::process::Capped;
+    use std::time::Duration;
+
+    fn finished(exit: Option<Exit>, stdout: &str) -> Finished {
+        Finished {
+            exit,
+            stdout: Capped { bytes: stdout.as_bytes().to_vec(), dropped: 0 },
+            stderr: Capped::default(),
+            elapsed: Duration::ZERO,
+            stuck_threads: Some("thread 'x': sleeping".into()),
+        }
+    }
+
+    const FAILED: &str = "\nrunning 1 test\ntest t ... FAILED\n\nfailures:\n\n---- t stdout ----\n\n\
+        thread 't' (1234) panicked at src/lib.rs:3:5:\nonly 1 of 6 ran\nnote: run with `RUST_BACKTRACE=1` environment variable\n\n\
+        failures:\n    t\n\ntest result: FAILED. 0 passed; 1 failed\n";
+
+    #[test]
+    fn a_pass_needs_libtests_ok_line() {
+        let ok = "running 1 test\ntest t ... ok\n\ntest result: ok. 1 passed; 0 failed\n";
+        assert_eq!(classify("t", &finished(Some(Exit::Code(0)), ok), 5).status, Status::Passed);
+        let early = classify("t", &finished(Some(Exit::Code(0)), "running 1 test\n"), 5);
+        assert_eq!(early.status, Status::Crashed);
+        assert!(early.message.contains("process::exit"), "{}", early.message);
+    }
+
+    #[test]
+    fn a_failure_keeps_the_panic_message_and_place() {
+        let v = classify("t", &finished(Some(Exit::Code(101)), FAILED), 5);
+        assert_eq!(v.status, Status::Failed);
+        assert_eq!(v.message, "panicked at src/lib.rs:3:5:\nonly 1 of 6 ran");
+    }
+
+    #[test]
+    fn panic_lines_lose_thread_ids() {
+        assert_eq!(panic_line("t", "thread 't' (77) panicked at a.rs:1:2:"), "panicked at a.rs:1:2:");
+        assert_eq!(
+            panic_line("t", "thread '<unnamed>' (8) panicked at b.rs:3:4:"),
+            "thread '<unnamed>' panicked at b.rs:3:4:"
+        );
+        assert_eq!(panic_line("t", "thread 't' panicked at c.rs:5:6:"), "panicked at c.rs:5:6:");
+        assert_eq!(panic_line("t", "plain text"), "plain text");
+    }
+
+    #[test]
+    fn timeouts_and_signals_say_what_happened() {
+        let v = classify("t", &finished(None, ""), 5);
+        assert_eq!(v.status, Status::TimedOut);
+        assert!(v.message.contains("within 5 s") && v.message.contains("sleeping"));
+        let v = classify("t", &finished(Some(Exit::Signal(libc::SIGABRT)), ""), 5);
+        assert_eq!(v.status, Status::Crashed);
+        assert!(v.message.starts_with("crashed with SIGABRT (6)"), "{}", v.message);
+    }
+
+    #[test]
+    fn long_messages_are_capped_on_a_char_boundary() {
+        let m = cap("é".repeat(3000));
+        assert!(m.ends_with("[message truncated]") && m.len() < MESSAGE_CAP + 40);
+    }
+}
