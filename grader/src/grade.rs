@@ -18,12 +18,15 @@ pub struct Options {
     pub jobs: usize,
     /// Grader-owned scratch directory; `<course>/target/threadlings` by default.
     pub scratch: Option<PathBuf>,
+    /// Grade another tree shaped like `exercises/` (a label and a directory),
+    /// such as the author check's deliberately wrong solutions.
+    pub sources: Option<(String, PathBuf)>,
 }
 
 impl Options {
     pub fn new(mode: Mode) -> Options {
         let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Options { mode, ids: Vec::new(), jobs, scratch: None }
+        Options { mode, ids: Vec::new(), jobs, scratch: None, sources: None }
     }
 }
 
@@ -32,8 +35,15 @@ pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
     let selected = course.select(&opts.ids)?;
     let scratch_dir = opts.scratch.clone().unwrap_or_else(|| course.root.join("target").join("threadlings"));
     let scratch = Scratch::open(&scratch_dir)?;
-    let workspace = scratch.workspace(opts.mode);
-    let staged = scratch.stage(course, opts.mode, &selected)?;
+    let (label, sources) = match &opts.sources {
+        Some((label, dir)) => (label.as_str(), dir.as_path()),
+        None => match opts.mode {
+            Mode::Exercises => ("exercises", course.paths.exercises.as_path()),
+            Mode::Solutions => ("solutions", course.paths.solutions.as_path()),
+        },
+    };
+    let workspace = scratch.workspace(label);
+    let staged = scratch.stage(course, label, sources, &selected)?;
 
     let crates: Vec<(PathBuf, String)> = selected
         .iter()
@@ -62,13 +72,9 @@ pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
     }
     let mut outcomes = run::run_all(&jobs, opts.jobs).into_iter();
 
-    let sources = match opts.mode {
-        Mode::Exercises => &course.paths.exercises,
-        Mode::Solutions => &course.paths.solutions,
-    };
     let mut results = Vec::new();
     for (ex, plan) in selected.iter().zip(plans) {
-        let relabel = |m: &str| relabel(m, &workspace, ex, sources, &course.root);
+        let relabel = |m: &str| relabel(m, &workspace, label, ex, sources, &course.root);
         let (build_message, tests) = match plan {
             Plan::NotBuilt(message) => {
                 let message = relabel(&message);
@@ -125,10 +131,7 @@ fn plan(
             Ok(names) => Plan::Run { exe: exe.clone(), names },
             Err(why) => Plan::NotBuilt(why),
         },
-        Some(Built::Errors(message)) => Plan::NotBuilt(format!(
-            "{} does not compile together with the hidden tests:\n{message}",
-            staged.source_dir.display()
-        )),
+        Some(Built::Errors(message)) => Plan::NotBuilt(message.clone()),
         None => Plan::NotBuilt(format!("no build result for exercise {}", ex.id)),
     }
 }
@@ -147,13 +150,10 @@ fn not_run(spec: &crate::catalogue::TestSpec, status: Status, message: &str) -> 
 }
 
 /// Rewrites scratch paths in compiler and panic messages to the paths the reader
-/// knows: their own sources, and "the hidden test".
-fn relabel(message: &str, ws: &Path, ex: &Exercise, sources: &Path, root: &Path) -> String {
+/// knows: their own sources, and "hidden test".
+fn relabel(message: &str, ws: &Path, label: &str, ex: &Exercise, sources: &Path, root: &Path) -> String {
     let src = sources.strip_prefix(root).unwrap_or(sources).join(&ex.dir).join("src");
-    let staged_src = format!("ex/{}/src", ex.dir);
-    let staged_hidden = format!("ex/{}/tests/hidden.rs", ex.dir);
-    let mut out = message.replace(&format!("{}/", ws.display()), "");
-    out = out.replace(&staged_hidden, "hidden test");
-    out = out.replace(&staged_src, &src.display().to_string());
-    out
+    let out = message.replace(&format!("{}/", ws.display()), "");
+    let out = out.replace(&format!("{label}/{}/tests/hidden.rs", ex.dir), "hidden test");
+    out.replace(&format!("{label}/{}/src", ex.dir), &src.display().to_string())
 }

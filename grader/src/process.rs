@@ -163,7 +163,8 @@ fn describe_threads(pid: libc::pid_t) -> String {
         .filter_map(|e| {
             let tid: u64 = e.file_name().to_str()?.parse().ok()?;
             let read = |f: &str| std::fs::read_to_string(e.path().join(f)).unwrap_or_default();
-            let name = read("comm").trim().to_string();
+            // The main thread is libtest's harness, named after the executable.
+            let name = if tid == pid as u64 { "main".to_string() } else { read("comm").trim().to_string() };
             let state = kernel_state(&read("stat"));
             let wchan = read("wchan");
             let wchan = if wchan.is_empty() || wchan == "0" { String::new() } else { format!(" in {wchan}") };

@@ -20,10 +20,9 @@ pub fn classify(name: &str, run: &Finished, timeout_secs: u64) -> Verdict {
     let stderr = run.stderr.text();
     let (status, message) = match run.exit {
         None => (Status::TimedOut, timed_out(timeout_secs, run.stuck_threads.as_deref().unwrap_or(""))),
-        Some(Exit::Code(DEADLOCK_EXIT)) if stderr.contains("deadlock detected") => (
-            Status::TimedOut,
-            format!("deadlock: it would never finish.\n{}", section_from(&stderr, "deadlock detected")),
-        ),
+        Some(Exit::Code(DEADLOCK_EXIT)) if stderr.contains("deadlock detected") => {
+            (Status::TimedOut, section_from(&stderr, "deadlock detected"))
+        }
         Some(Exit::Signal(sig)) => (Status::Crashed, crashed(sig, &stdout, &stderr)),
         Some(Exit::Code(code)) => {
             let ok_line = format!("test {name} ... ok");
@@ -76,6 +75,22 @@ fn crashed(sig: i32, stdout: &str, stderr: &str) -> String {
 
 /// The panic message and context libtest printed for `name`.
 fn failure_message(name: &str, stdout: &str) -> String {
+    let message = panic_message(name, stdout);
+    snapshot_diff(&message).unwrap_or(message)
+}
+
+/// insta's report, cut to what a learner needs: which snapshot, and the diff.
+fn snapshot_diff(message: &str) -> Option<String> {
+    if !message.contains("Snapshot Summary") {
+        return None;
+    }
+    let name = message.lines().find_map(|l| l.strip_prefix("Snapshot: ")).unwrap_or("?");
+    let diff: Vec<&str> =
+        message.lines().skip_while(|l| !l.contains('┬')).skip(1).take_while(|l| !l.contains('┴')).collect();
+    Some(format!("the output differs from the expected snapshot '{name}' (- expected, + yours):\n{}", diff.join("\n")))
+}
+
+fn panic_message(name: &str, stdout: &str) -> String {
     let header = format!("---- {name} stdout ----");
     let Some(start) = stdout.find(&header) else {
         return tail(stdout, 12);
@@ -115,8 +130,11 @@ fn section_from(text: &str, marker: &str) -> String {
     text.find(marker).map(|i| text[i..].trim().to_string()).unwrap_or_default()
 }
 
+/// The last lines of a process's output, without libtest's own chatter.
 fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let chatter =
+        |l: &str| l.trim().is_empty() || l.starts_with("running ") || (l.starts_with("test ") && l.contains(" ..."));
+    let all: Vec<&str> = text.lines().filter(|l| !chatter(l)).collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
@@ -166,6 +184,17 @@ mod tests {
         let v = classify("t", &finished(Some(Exit::Code(101)), FAILED), 5);
         assert_eq!(v.status, Status::Failed);
         assert_eq!(v.message, "panicked at src/lib.rs:3:5:\nonly 1 of 6 ran");
+    }
+
+    #[test]
+    fn snapshot_failures_become_a_diff() {
+        let insta = "━━ Snapshot Summary ━━\nSnapshot file: x.snap\nSnapshot: greeting\n──\n-old snapshot\n+new results\n\
+            ───┬───\n    1       │-Hello\n          1 │+Hi\n───┴───\nStopped on the first failure.\n";
+        assert_eq!(
+            snapshot_diff(insta).unwrap(),
+            "the output differs from the expected snapshot 'greeting' (- expected, + yours):\n    1       │-Hello\n          1 │+Hi"
+        );
+        assert!(snapshot_diff("assertion failed").is_none());
     }
 
     #[test]

@@ -43,14 +43,11 @@ fn report(cycles: Vec<Vec<(String, String)>>) -> ! {
     let mut text = format!("deadlock detected: {} cycle(s) of threads waiting for each other\n", cycles.len());
     for (i, cycle) in cycles.iter().enumerate() {
         text.push_str(&format!("cycle {}:\n", i + 1));
-        for (id, trace) in cycle {
-            // Keep the frames in the learner's sources: that is where the fix goes.
-            let frames: Vec<&str> = trace
-                .lines()
-                .map(str::trim)
-                .filter(|l| l.contains("/src/") && !l.contains("/.cargo/"))
-                .take(4)
-                .collect();
+        let mut cycle = cycle.clone();
+        // A stable order: by where each thread waits.
+        cycle.sort_by_key(|(_, trace)| learner_frames(trace).join(""));
+        for (id, trace) in &cycle {
+            let frames = learner_frames(trace);
             text.push_str(&format!("  thread {id} waits for a lock"));
             if frames.is_empty() {
                 text.push('\n');
@@ -63,4 +60,14 @@ fn report(cycles: Vec<Vec<(String, String)>>) -> ! {
     // The test harness captures `eprintln!`; write to the real stderr.
     let _ = std::io::stderr().write_all(text.as_bytes());
     std::process::exit(DEADLOCK_EXIT)
+}
+
+/// The frames of a backtrace in the learner's sources: that is where the fix goes.
+fn learner_frames(trace: &str) -> Vec<&str> {
+    trace
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("at "))
+        .filter(|l| l.contains("src/") && !l.starts_with("/rustc/") && !l.contains("/.cargo/"))
+        .take(3)
+        .collect()
 }

@@ -33,10 +33,11 @@ pub fn text(report: &Report, course: &Course, style: Style) -> String {
     };
     let n = report.exercises.len();
     let _ = writeln!(out, "Graded {n} exercise{} ({whose})\n", if n == 1 { "" } else { "s" });
+    let id_width = report.exercises.iter().map(|e| e.id.len()).max().unwrap_or(0).max(2) + 2;
     for ex in &report.exercises {
         let full = ex.score == ex.max_score;
         let points = style.paint(if full { "32" } else { "33" }, &format!("{:>3}/{}", ex.score, ex.max_score));
-        let _ = writeln!(out, "{:<4}{:<44}{points}", ex.id, ex.title);
+        let _ = writeln!(out, "{:<id_width$}{:<44}{points}", ex.id, ex.title);
         if !ex.build_message.is_empty() {
             let _ = writeln!(out, "    {}", style.paint("31", "does not build:"));
             push_indented(&mut out, &ex.build_message, BUILD_LINES, 6);

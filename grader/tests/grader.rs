@@ -1,0 +1,258 @@
+//! The grader's own tests: the real binary against a fixture course of small
+//! learner crates, one per way learner code goes wrong (fixtures/course).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::Value;
+
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+const SLEEPER_MARKER: &str = "threadlings-fixture-sleeper";
+
+/// A fresh copy of the fixture course, so grading it cannot touch the repository;
+/// removed when the test ends.
+struct CourseCopy(PathBuf);
+
+impl std::ops::Deref for CourseCopy {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for CourseCopy {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn fixture_course(name: &str) -> CourseCopy {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("courses").join(format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course"), &dir);
+    let repo = fs::canonicalize(REPO).unwrap();
+    let catalogue = dir.join("course.toml");
+    let text = fs::read_to_string(&catalogue).unwrap().replace("@REPO@", repo.to_str().unwrap());
+    fs::write(catalogue, text).unwrap();
+    CourseCopy(dir)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir` with its contents, to prove grading changed nothing.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                files.insert(entry.path(), fs::read(entry.path()).unwrap());
+            }
+        }
+    }
+    files
+}
+
+fn grader(course: &Path) -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("grader");
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scratch");
+    cmd.arg("--course").arg(course).arg("--scratch").arg(scratch).timeout(Duration::from_secs(900));
+    cmd
+}
+
+fn json_report(course: &Path, args: &[&str]) -> (Value, i32) {
+    let out = grader(course).args(["--format", "json"]).args(args).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let report = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"));
+    (report, out.status.code().unwrap_or(-1))
+}
+
+fn test_result<'a>(report: &'a Value, exercise: &str, test: &str) -> &'a Value {
+    let ex = report["exercises"].as_array().unwrap().iter().find(|e| e["id"] == exercise).unwrap();
+    ex["tests"].as_array().unwrap().iter().find(|t| t["name"] == test).unwrap()
+}
+
+fn sleepers_alive() -> usize {
+    fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            let cmdline = fs::read(e.path().join("cmdline")).unwrap_or_default();
+            String::from_utf8_lossy(&cmdline).contains(SLEEPER_MARKER)
+        })
+        .count()
+}
+
+#[test]
+fn every_failure_mode_gets_its_verdict_within_its_timeout() {
+    let course = fixture_course("verdicts");
+    let (report, code) = json_report(&course, &[]);
+    assert_eq!(code, 1, "not every test passed");
+    let expect = [
+        ("pass", "adds", "passed"),
+        ("pass", "output_matches_snapshot", "passed"),
+        ("fail", "adds", "failed"),
+        ("fail", "output_matches_snapshot", "failed"),
+        ("broken", "adds", "not_built"),
+        ("panics", "adds", "failed"),
+        ("spins", "adds", "timed_out"),
+        ("deadlocks", "parking_lot_locks", "timed_out"),
+        ("deadlocks", "std_locks", "timed_out"),
+        ("aborts", "abort", "crashed"),
+        ("aborts", "stack_overflow", "crashed"),
+        ("exits", "adds", "crashed"),
+        ("leaves_child", "passes_but_leaves_a_sleeper", "passed"),
+        ("leaves_child", "hangs_on_its_sleeper", "timed_out"),
+    ];
+    let timeouts = [("spins", 2), ("deadlocks", 3), ("leaves_child", 2)];
+    for (exercise, test, status) in expect {
+        let t = test_result(&report, exercise, test);
+        assert_eq!(t["status"], status, "{exercise}/{test}: {t:#}");
+        let timeout = timeouts.iter().find(|(e, _)| *e == exercise).map_or(10, |(_, s)| *s);
+        let runs = t["runs"].as_u64().unwrap().max(1);
+        let bound = runs * (timeout + 3) * 1000;
+        assert!(t["duration_ms"].as_u64().unwrap() <= bound, "{exercise}/{test} took longer than its timeout: {t:#}");
+        let full = t["score"] == t["max_score"];
+        assert_eq!(full, status == "passed", "{exercise}/{test}: points only for a pass");
+    }
+    let message = |e, t| test_result(&report, e, t)["message"].as_str().unwrap().to_string();
+    assert!(message("fail", "adds").contains("2 + 3 should be 5"));
+    assert!(message("panics", "adds").contains("index out of bounds"));
+    assert!(message("deadlocks", "parking_lot_locks").contains("deadlock detected"));
+    assert!(message("deadlocks", "parking_lot_locks").contains("exercises/deadlocks/src/lib.rs"));
+    assert!(message("aborts", "stack_overflow").contains("SIGABRT"));
+    assert!(message("exits", "adds").contains("before the test finished"));
+    assert!(message("spins", "adds").starts_with("run 1 of 5: did not finish within 2 s"));
+    let broken = report["exercises"].as_array().unwrap().iter().find(|e| e["id"] == "broken").unwrap();
+    assert!(broken["build_message"].as_str().unwrap().contains("exercises/broken/src/lib.rs:2"), "{broken:#}");
+    assert_eq!(sleepers_alive(), 0, "a grandchild process outlived its test");
+
+    // Points come from the catalogue; the next exercise is the first without full marks.
+    assert_eq!((report["score"].as_u64(), report["max_score"].as_u64()), (Some(4), Some(20)));
+    assert_eq!(report["format_version"], 1);
+    assert_eq!(report["next"], "fail");
+}
+
+#[test]
+fn the_text_report_says_what_failed_and_why() {
+    let course = fixture_course("text");
+    let out = grader(&course).arg("--no-record").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::with_settings!({ filters => vec![
+        (r" in [a-z_]+\n", " in [WCHAN]\n"),
+        (r"ThreadId\(\d+\)", "ThreadId([N])"),
+        (r"thread '(\w+)' \(\d+\)", "thread '$1' ([TID])"),
+    ] }, {
+        insta::assert_snapshot!("fixture_course_report", text);
+    });
+}
+
+#[test]
+fn solutions_mode_grades_the_solutions_tree() {
+    let course = fixture_course("solutions");
+    let (report, code) = json_report(&course, &["--solutions", "pass", "fail"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["mode"], "solutions");
+    assert_eq!((report["score"].as_u64(), report["max_score"].as_u64()), (Some(6), Some(6)));
+    assert!(!course.join(".threadlings").exists(), "solution runs are not learner progress");
+}
+
+#[test]
+fn grading_changes_no_learner_file_and_appends_one_history_record_per_run() {
+    let course = fixture_course("untouched");
+    let history = course.join(".threadlings/history.jsonl");
+    fs::create_dir_all(history.parent().unwrap()).unwrap();
+    fs::write(&history, "this line is corrupt\n").unwrap();
+    let before = tree(&course.join("exercises"));
+    let catalogue = fs::read(course.join("course.toml")).unwrap();
+    for _ in 0..2 {
+        grader(&course).args(["pass", "fail", "broken"]).assert().code(1);
+    }
+    assert_eq!(tree(&course.join("exercises")), before, "grading wrote into exercises/");
+    assert_eq!(fs::read(course.join("course.toml")).unwrap(), catalogue);
+    let lines: Vec<String> = fs::read_to_string(&history).unwrap().lines().map(String::from).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0], "this line is corrupt", "an unreadable line is kept, not lost");
+    for line in &lines[1..] {
+        let record: Value = serde_json::from_str(line).unwrap();
+        assert_eq!((record["score"].as_u64(), record["max_score"].as_u64()), (Some(3), Some(8)));
+    }
+}
+
+#[test]
+fn a_missing_exercise_directory_is_a_verdict_with_the_fix() {
+    let course = fixture_course("missing");
+    fs::remove_dir_all(course.join("exercises/pass")).unwrap();
+    let (report, code) = json_report(&course, &["pass", "fail"]);
+    assert_eq!(code, 1);
+    assert_eq!(test_result(&report, "pass", "adds")["status"], "not_built");
+    let ex = &report["exercises"][0];
+    assert!(ex["build_message"].as_str().unwrap().contains("git checkout"), "{ex:#}");
+    assert_eq!(test_result(&report, "fail", "adds")["status"], "failed", "the other exercise is still graded");
+}
+
+fn one_line_error(out: &std::process::Output, code: i32, needle: &str) {
+    // Another test may hold the shared scratch directory; saying so is not an error.
+    let stderr: String = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| !l.starts_with("waiting for another grading run"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("error: ") && stderr.contains(needle), "{stderr}");
+}
+
+#[test]
+fn bad_input_gets_a_one_line_error_and_a_documented_exit_code() {
+    let course = fixture_course("errors");
+    one_line_error(&grader(&course).arg("nope").output().unwrap(), 2, "there is no exercise 'nope'");
+    one_line_error(&grader(&course).arg("--frobnicate").output().unwrap(), 2, "unknown option '--frobnicate'");
+    one_line_error(&grader(&course).args(["hint", "pass", "9"]).output().unwrap(), 2, "has 1 hints");
+
+    let nowhere = std::env::temp_dir().join(format!("threadlings-nowhere-{}", std::process::id()));
+    fs::create_dir_all(&nowhere).unwrap();
+    let out = cargo_bin_cmd!("grader").current_dir(&nowhere).env_remove("CARGO").output().unwrap();
+    one_line_error(&out, 2, "no course.toml");
+
+    let start = Instant::now();
+    let out = grader(&course).env("CARGO", "/nonexistent/cargo").arg("pass").output().unwrap();
+    one_line_error(&out, 3, "install Rust");
+    assert!(start.elapsed() < Duration::from_secs(30));
+
+    fs::write(course.join("course.toml"), "format_version = 1\n[[exercises]]\nid = 3\n").unwrap();
+    one_line_error(&grader(&course).output().unwrap(), 2, "course.toml");
+    assert!(!course.join(".threadlings").exists(), "a failed run records nothing");
+}
+
+#[test]
+fn hints_and_the_list_come_from_the_catalogue() {
+    let course = fixture_course("hints");
+    let out = grader(&course).args(["hint", "fail"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("add, do not subtract"));
+    let out = grader(&course).arg("list").output().unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(list.contains("Fails an assertion") && list.lines().count() == 9, "{list}");
+}
