@@ -1,0 +1,13 @@
+//! The course check inside `cargo test`: the course as checked out is sound.
+//! (`cargo xtask check --runs N` runs it more times and prints progress.)
+
+#[test]
+fn the_course_is_sound() {
+    let mut out = Vec::new();
+    let problems = xtask::check::run(&xtask::repo_root(), 2, &mut out).expect("the check runs");
+    assert!(
+        problems.is_empty(),
+        "{}\n(a learner who solved an exercise sees it listed here: this check is for course authors; use `cargo grade`)",
+        String::from_utf8_lossy(&out)
+    );
+}
