@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::Value;
@@ -237,10 +237,12 @@ fn bad_input_gets_a_one_line_error_and_a_documented_exit_code() {
     let out = cargo_bin_cmd!("grader").current_dir(&nowhere).env_remove("CARGO").output().unwrap();
     one_line_error(&out, 2, "no course.toml");
 
-    let start = Instant::now();
-    let out = grader(&course).env("CARGO", "/nonexistent/cargo").arg("pass").output().unwrap();
+    let out = grader(&course)
+        .env("CARGO", "/nonexistent/cargo")
+        .args(["--scratch", course.join("scratch").to_str().unwrap(), "pass"])
+        .output()
+        .unwrap();
     one_line_error(&out, 3, "install Rust");
-    assert!(start.elapsed() < Duration::from_secs(30));
 
     fs::write(course.join("course.toml"), "format_version = 1\n[[exercises]]\nid = 3\n").unwrap();
     one_line_error(&grader(&course).output().unwrap(), 2, "course.toml");
