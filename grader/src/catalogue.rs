@@ -51,6 +51,14 @@ pub struct Exercise {
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
     pub hints: Vec<String>,
+    /// Dependencies of this exercise's graded crate besides (or replacing) the
+    /// course's, as Cargo dependency specifications.
+    #[serde(default)]
+    pub dependencies: BTreeMap<String, toml::Value>,
+    /// Features the grader turns on when it builds this exercise, such as
+    /// `"parking_lot/shuttle"` to swap in model-checked locks.
+    #[serde(default)]
+    pub features: Vec<String>,
     pub tests: Vec<TestSpec>,
 }
 
@@ -173,6 +181,11 @@ impl Exercise {
     /// An exercise answers to its id, its directory and its crate name.
     pub fn matches(&self, name: &str) -> bool {
         self.id == name || self.dir == name || self.crate_name == name
+    }
+
+    /// Whether the grader gives this exercise's crate a dependency called `name`.
+    pub fn may_depend_on(&self, course: &Course, name: &str) -> bool {
+        self.dependencies.contains_key(name) || course.dependencies.contains_key(name)
     }
 
     pub fn max_score(&self) -> u32 {

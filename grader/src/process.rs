@@ -102,6 +102,25 @@ pub fn run(mut cmd: Command, limits: &Limits) -> std::io::Result<Finished> {
     Ok(Finished { exit, stdout: collect(out), stderr: collect(err), elapsed, stuck_threads })
 }
 
+/// A child left running until dropped, then killed with its whole process group:
+/// for load generators beside a run, never for learner code.
+pub struct Background {
+    child: std::process::Child,
+}
+
+/// Starts `cmd` in the background with no input or output.
+pub fn start_background(mut cmd: Command) -> std::io::Result<Background> {
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
+    Ok(Background { child: cmd.spawn()? })
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        kill_group(self.child.id() as libc::pid_t);
+        let _ = self.child.wait();
+    }
+}
+
 fn set_limit(resource: libc::__rlimit_resource_t, value: u64) {
     let lim = libc::rlimit { rlim_cur: value, rlim_max: value };
     // SAFETY: plain syscall on a valid struct.

@@ -5,30 +5,56 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
+use std::process::Command;
 use std::time::Instant;
 
 use grader::catalogue::Course;
 use grader::error::Error;
 use grader::grade::{self, Options};
 use grader::model::{Mode, Report, Status};
+use grader::process;
 
 use crate::{layout, wrong};
 
-/// Runs the check `runs` times over, writing progress to `out`; returns the problems.
-pub fn run(root: &Path, runs: usize, out: &mut dyn Write) -> Result<Vec<String>, Error> {
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// Times to grade everything; verdicts must not change between runs.
+    pub runs: usize,
+    /// Exercises to grade (ids, dirs or crates); all when empty. Layout is always
+    /// checked for the whole course.
+    pub ids: Vec<String>,
+    /// CPU-bound processes kept running beside the check, to prove verdicts hold
+    /// on a loaded machine.
+    pub hogs: usize,
+}
+
+impl CheckOptions {
+    pub fn runs(runs: usize) -> CheckOptions {
+        CheckOptions { runs, ids: Vec::new(), hogs: 0 }
+    }
+}
+
+/// Runs the check, writing progress to `out`; returns the problems found.
+pub fn run(root: &Path, opts: &CheckOptions, out: &mut dyn Write) -> Result<Vec<String>, Error> {
     let course = Course::load(root)?;
+    let selected: Vec<String> = course.select(&opts.ids)?.iter().map(|e| e.id.clone()).collect();
     let mut problems = layout::problems(&course);
     let (wrongs, header_problems) = wrong::discover(&course);
     problems.extend(header_problems);
     if !problems.is_empty() {
         return Ok(report(out, problems));
     }
+    let wrongs: Vec<_> = wrongs.into_iter().filter(|w| selected.contains(&w.id)).collect();
+    let _hogs = start_hogs(opts.hogs)?;
+    if opts.hogs > 0 {
+        let _ = writeln!(out, "with {} CPU-bound processes running beside the check", opts.hogs);
+    }
     let scratch = course.root.join("target").join("threadlings");
     let mut seen: BTreeMap<(Mode, String, String), Status> = BTreeMap::new();
-    for n in 1..=runs {
+    for n in 1..=opts.runs {
         let start = Instant::now();
-        let starters = grade_all(&course, Mode::Exercises, &scratch)?;
-        let solutions = grade_all(&course, Mode::Solutions, &scratch)?;
+        let starters = grade_all(&course, Mode::Exercises, &selected, &scratch)?;
+        let solutions = grade_all(&course, Mode::Solutions, &selected, &scratch)?;
         for (report, want_pass) in [(&starters, false), (&solutions, true)] {
             for ex in &report.exercises {
                 for t in &ex.tests {
@@ -59,28 +85,40 @@ pub fn run(root: &Path, runs: usize, out: &mut dyn Write) -> Result<Vec<String>,
                 }
             }
         }
-        let caught = wrong::check(&course, &wrongs, &scratch)?;
-        let uncaught = caught.len();
-        problems.extend(caught.into_iter().map(|p| format!("run {n}: {p}")));
+        let uncaught = wrong::check(&course, &wrongs, &scratch)?;
         let _ = writeln!(
             out,
-            "run {n}/{runs}: starters {}/{}, solutions {}/{}, wrong solutions caught {}/{} ({:.1} s)",
+            "run {n}/{}: starters {}/{}, solutions {}/{}, wrong solutions caught {}/{} ({:.1} s)",
+            opts.runs,
             starters.score,
             starters.max_score,
             solutions.score,
             solutions.max_score,
-            wrongs.len() - uncaught.min(wrongs.len()),
+            wrongs.len() - uncaught.len().min(wrongs.len()),
             wrongs.len(),
             start.elapsed().as_secs_f64()
         );
+        problems.extend(uncaught.into_iter().map(|p| format!("run {n}: {p}")));
     }
     Ok(report(out, problems))
 }
 
-fn grade_all(course: &Course, mode: Mode, scratch: &Path) -> Result<Report, Error> {
+fn grade_all(course: &Course, mode: Mode, ids: &[String], scratch: &Path) -> Result<Report, Error> {
     let mut opts = Options::new(mode);
+    opts.ids = ids.to_vec();
     opts.scratch = Some(scratch.to_path_buf());
     grade::grade(course, &opts)
+}
+
+/// Busy loops in processes of their own, stopped when the returned values drop.
+fn start_hogs(n: usize) -> Result<Vec<process::Background>, Error> {
+    (0..n)
+        .map(|_| {
+            let mut cmd = Command::new("sh");
+            cmd.args(["-c", "while :; do :; done"]);
+            process::start_background(cmd).map_err(|e| Error::Tool { tool: "sh".into(), why: e.to_string() })
+        })
+        .collect()
 }
 
 fn report(out: &mut dyn Write, problems: Vec<String>) -> Vec<String> {

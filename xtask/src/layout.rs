@@ -23,9 +23,9 @@ pub fn problems(course: &Course) -> Vec<String> {
         }
         match manifest_dependencies(&dir.join("Cargo.toml")) {
             Ok(deps) => {
-                for dep in deps.iter().filter(|d| !course.dependencies.contains_key(*d)) {
+                for dep in deps.iter().filter(|d| !ex.may_depend_on(course, d)) {
                     out.push(at(&format!(
-                        "depends on '{dep}', which the grader does not provide (course.toml [dependencies])"
+                        "depends on '{dep}', which the grader does not provide (add it to the exercise's `dependencies` in course.toml)"
                     )));
                 }
             }

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod check;
 pub mod layout;
+pub mod snapshots;
 pub mod wrong;
 
 use std::path::PathBuf;
@@ -12,9 +13,16 @@ const HELP: &str = "\
 Course author tasks.
 
 Usage:
-  cargo xtask check [--runs N]   the course check: catalogue and directories agree, every
+  cargo xtask check [--runs N] [--hogs N] [EXERCISE...]
+                                 the course check: catalogue and directories agree, every
                                  starter scores 0 and every solution full marks N times in
-                                 a row (default 3), every wrong solution is caught
+                                 a row (default 3) with the same verdicts, every wrong
+                                 solution is caught; --hogs N keeps N CPU-bound processes
+                                 running beside it; EXERCISEs limit the grading
+  cargo xtask snapshots EXERCISE...
+                                 write the hidden tests' snapshots from the reference
+                                 solutions into grader/hidden/exercises/<dir>/snapshots/,
+                                 for review with `git diff`
   cargo xtask bench [--runs N]   time a warm full grade against plain `cargo test` of the
                                  same hidden tests (default 5 runs each)
 
@@ -27,18 +35,20 @@ pub fn repo_root() -> PathBuf {
 }
 
 pub fn main(args: Vec<String>) -> ExitCode {
-    let (task, runs) = match parse(&args) {
+    let args = match parse(&args) {
         Ok(parsed) => parsed,
         Err(why) => {
             eprintln!("error: {why} (see `cargo xtask --help`)");
             return ExitCode::from(2);
         }
     };
-    let result = match task.as_str() {
+    let result = match args.task.as_str() {
         "check" => {
-            check::run(&repo_root(), runs.unwrap_or(3), &mut std::io::stdout()).map(|problems| problems.is_empty())
+            let opts = check::CheckOptions { runs: args.runs.unwrap_or(3), ids: args.ids, hogs: args.hogs };
+            check::run(&repo_root(), &opts, &mut std::io::stdout()).map(|problems| problems.is_empty())
         }
-        "bench" => bench::run(&repo_root(), runs.unwrap_or(5)).map(|()| true),
+        "bench" => bench::run(&repo_root(), args.runs.unwrap_or(5)).map(|()| true),
+        "snapshots" => snapshots::run(&repo_root(), &args.ids).map(|()| true),
         _ => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
@@ -54,22 +64,30 @@ pub fn main(args: Vec<String>) -> ExitCode {
     }
 }
 
-fn parse(args: &[String]) -> Result<(String, Option<usize>), String> {
-    let mut task = String::from("help");
-    let mut runs = None;
+struct Args {
+    task: String,
+    runs: Option<usize>,
+    hogs: usize,
+    ids: Vec<String>,
+}
+
+fn parse(args: &[String]) -> Result<Args, String> {
+    let mut parsed = Args { task: "help".into(), runs: None, hogs: 0, ids: Vec::new() };
     let mut it = args.iter();
+    let number = |flag: &str, v: Option<&String>| -> Result<usize, String> {
+        let v = v.ok_or(format!("{flag} needs a number"))?;
+        v.parse().map_err(|_| format!("{flag} takes a number, not '{v}'"))
+    };
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--runs" => {
-                let v = it.next().ok_or("--runs needs a number")?;
-                runs = Some(
-                    v.parse().ok().filter(|&n| n > 0).ok_or(format!("--runs takes a positive number, not '{v}'"))?,
-                );
-            }
-            "-h" | "--help" | "help" => task = "help".into(),
-            "check" | "bench" => task = arg.clone(),
+            "--runs" => parsed.runs = Some(number("--runs", it.next())?.max(1)),
+            "--hogs" => parsed.hogs = number("--hogs", it.next())?,
+            "-h" | "--help" | "help" => parsed.task = "help".into(),
+            "check" | "bench" | "snapshots" if parsed.task == "help" => parsed.task = arg.clone(),
+            other if other.starts_with('-') => return Err(format!("unknown option '{other}'")),
+            _ if parsed.task == "check" || parsed.task == "snapshots" => parsed.ids.push(arg.clone()),
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
-    Ok((task, runs))
+    Ok(parsed)
 }

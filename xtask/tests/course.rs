@@ -4,7 +4,8 @@
 #[test]
 fn the_course_is_sound() {
     let mut out = Vec::new();
-    let problems = xtask::check::run(&xtask::repo_root(), 2, &mut out).expect("the check runs");
+    let problems =
+        xtask::check::run(&xtask::repo_root(), &xtask::check::CheckOptions::runs(2), &mut out).expect("the check runs");
     assert!(
         problems.is_empty(),
         "{}\n(a learner who solved an exercise sees it listed here: this check is for course authors; use `cargo grade`)",
