@@ -38,13 +38,18 @@ impl CheckOptions {
 pub fn run(root: &Path, opts: &CheckOptions, out: &mut dyn Write) -> Result<Vec<String>, Error> {
     let course = Course::load(root)?;
     let selected: Vec<String> = course.select(&opts.ids)?.iter().map(|e| e.id.clone()).collect();
-    let mut problems = layout::problems(&course);
+    let only: &[String] = if opts.ids.is_empty() { &[] } else { &selected };
+    let mut problems = layout::problems(&course, only);
     let (wrongs, header_problems) = wrong::discover(&course);
-    problems.extend(header_problems);
+    let wrongs: Vec<_> = wrongs.into_iter().filter(|w| selected.contains(&w.id)).collect();
+    problems.extend(
+        header_problems
+            .into_iter()
+            .filter(|p| only.is_empty() || wrongs.iter().any(|w| p.starts_with(&w.file.display().to_string()))),
+    );
     if !problems.is_empty() {
         return Ok(report(out, problems));
     }
-    let wrongs: Vec<_> = wrongs.into_iter().filter(|w| selected.contains(&w.id)).collect();
     let _hogs = start_hogs(opts.hogs)?;
     if opts.hogs > 0 {
         let _ = writeln!(out, "with {} CPU-bound processes running beside the check", opts.hogs);

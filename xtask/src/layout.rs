@@ -7,11 +7,13 @@ use std::path::Path;
 
 use grader::catalogue::Course;
 
-/// Every disagreement found, one line each; empty when the course is consistent.
-pub fn problems(course: &Course) -> Vec<String> {
+/// Every disagreement found for the exercises with these ids (all when empty), one
+/// line each; empty when they are consistent. Stray directories count only when
+/// the whole course is checked.
+pub fn problems(course: &Course, ids: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     let p = &course.paths;
-    for ex in &course.exercises {
+    for ex in course.exercises.iter().filter(|e| ids.is_empty() || ids.contains(&e.id)) {
         let dir = p.exercises.join(&ex.dir);
         let at = |what: &str| format!("exercise {} ({}): {what}", ex.id, ex.dir);
         match manifest_name(&dir.join("Cargo.toml")) {
@@ -60,7 +62,7 @@ pub fn problems(course: &Course) -> Vec<String> {
             }
         }
     }
-    for root in [&p.exercises, &p.solutions, &p.hidden] {
+    for root in [&p.exercises, &p.solutions, &p.hidden].into_iter().filter(|_| ids.is_empty()) {
         for name in subdirs(root) {
             if !course.exercises.iter().any(|e| e.dir == name) {
                 out.push(format!("{}: directory '{name}' is not in course.toml", root.join(&name).display()));
