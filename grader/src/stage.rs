@@ -66,6 +66,7 @@ impl Scratch {
     ) -> Result<Vec<Result<Staged, String>>, Error> {
         let ws = self.workspace(label);
         let ex_root = ws.join(label);
+        claim(&ws, course)?;
         mkdir(&ex_root)?;
         remove_strays(&ex_root, course)?;
         write_if_changed(&ws.join("Cargo.toml"), workspace_manifest(course, label).as_bytes())?;
@@ -150,6 +151,21 @@ fn crate_manifest(course: &Course, ex: &Exercise) -> String {
          [dev-dependencies]\nhidden = {{ package = \"threadlings-hidden\", path = {support} }}\n",
         name = ex.crate_name,
     )
+}
+
+/// Ties a scratch workspace to one course: crates staged from another checkout
+/// would point at its support crate and confuse cargo, so they go.
+fn claim(ws: &Path, course: &Course) -> Result<(), Error> {
+    let marker = ws.join(".course");
+    let root = course.root.display().to_string();
+    if fs::read_to_string(&marker).is_ok_and(|owner| owner == root) {
+        return Ok(());
+    }
+    if ws.exists() {
+        fs::remove_dir_all(ws).map_err(|e| Error::io("clear a scratch workspace of another course", ws, e))?;
+    }
+    mkdir(ws)?;
+    fs::write(&marker, root).map_err(|e| Error::io("write the scratch workspace marker", &marker, e))
 }
 
 /// Removes staged crates no longer in the catalogue, so the workspace stays loadable.

@@ -97,14 +97,18 @@ fn panic_message(name: &str, stdout: &str) -> String {
     };
     let body = &stdout[start + header.len()..];
     let end = body.find("\nfailures:\n").unwrap_or(body.len());
-    body[..end]
+    let lines: Vec<String> = body[..end]
         .lines()
         .filter(|l| !l.starts_with("note: run with `RUST_BACKTRACE=1`"))
         .map(|l| panic_line(name, l))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_string()
+        .collect();
+    // The test thread's last panic is the verdict; what was printed before it is context.
+    match lines.iter().rposition(|l| l.starts_with("panicked at ")) {
+        Some(i) if !lines[..i].join("").trim().is_empty() => {
+            format!("{}\n\nprinted before that:\n{}", lines[i..].join("\n").trim(), lines[..i].join("\n").trim())
+        }
+        _ => lines.join("\n").trim().to_string(),
+    }
 }
 
 /// `thread 'NAME' (TID) panicked at PLACE:` without the varying id, and without
@@ -184,6 +188,17 @@ mod tests {
         let v = classify("t", &finished(Some(Exit::Code(101)), FAILED), 5);
         assert_eq!(v.status, Status::Failed);
         assert_eq!(v.message, "panicked at src/lib.rs:3:5:\nonly 1 of 6 ran");
+    }
+
+    #[test]
+    fn the_test_threads_last_panic_comes_first() {
+        let out = "---- t stdout ----\nnoise from a library\nthread 'worker' panicked at a.rs:1:1:\nboom\n\
+            thread 't' (9) panicked at b.rs:2:2:\nwhat the test says\n\nfailures:\n";
+        assert_eq!(
+            panic_message("t", out),
+            "panicked at b.rs:2:2:\nwhat the test says\n\nprinted before that:\nnoise from a library\n\
+             thread 'worker' panicked at a.rs:1:1:\nboom"
+        );
     }
 
     #[test]

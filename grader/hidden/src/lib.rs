@@ -5,6 +5,7 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub use insta;
+pub use shuttle;
 
 mod watchdog;
 pub use watchdog::watchdog;

@@ -4,7 +4,7 @@ use crate::catalogue::Course;
 use crate::model::{Mode, Report, Status};
 
 /// Lines of a failure message shown per test; the JSON report has it all.
-const MESSAGE_LINES: usize = 8;
+const MESSAGE_LINES: usize = 16;
 /// Lines of compiler output shown per exercise.
 const BUILD_LINES: usize = 30;
 
