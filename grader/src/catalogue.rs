@@ -117,6 +117,7 @@ impl Course {
     /// Reads `course.toml` from `root`.
     pub fn load(root: &Path) -> Result<Course, Error> {
         let file = root.join(FILE_NAME);
+        let root = &fs_canonical(root);
         let text = std::fs::read_to_string(&file).map_err(|e| Error::io("read the catalogue", &file, e))?;
         Course::parse(root, &text).map_err(|why| Error::Catalogue { path: file, why })
     }
@@ -191,6 +192,11 @@ impl Exercise {
     pub fn max_score(&self) -> u32 {
         self.tests.iter().map(|t| t.points).sum()
     }
+}
+
+/// `dir` made absolute when it exists, as given otherwise (errors then name it).
+fn fs_canonical(dir: &Path) -> PathBuf {
+    std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
 }
 
 fn validate(exercises: &[Exercise]) -> Result<(), String> {

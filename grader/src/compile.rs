@@ -61,7 +61,9 @@ pub fn build(
         return Ok(results);
     }
     let mut cmd = Command::new(cargo());
-    cmd.current_dir(workspace)
+    // Cargo reads `.cargo/config.toml` from the working directory up: run it from
+    // the root, away from any learner-owned config (runner, linker, flags).
+    cmd.current_dir("/")
         .args(["build", "--tests", "--keep-going", "--message-format=json", "--color=never"])
         .arg("--manifest-path")
         .arg(workspace.join("Cargo.toml"))

@@ -7,6 +7,7 @@ use crate::compile::{self, Built};
 use crate::error::Error;
 use crate::model::{ExerciseResult, Mode, Report, Status, TestResult};
 use crate::run::{self, Job};
+use crate::sandbox::Sandbox;
 use crate::stage::{Scratch, Staged};
 
 #[derive(Debug, Clone)]
@@ -70,7 +71,8 @@ pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
         }
         plans.push(plan);
     }
-    let mut outcomes = run::run_all(&jobs, opts.jobs).into_iter();
+    let sandbox = Sandbox::detect(run::TASK_CAP);
+    let mut outcomes = run::run_all(&jobs, opts.jobs, &sandbox).into_iter();
 
     let mut results = Vec::new();
     for (ex, plan) in selected.iter().zip(plans) {

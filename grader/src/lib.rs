@@ -12,5 +12,6 @@ pub mod model;
 pub mod process;
 pub mod render;
 pub mod run;
+pub mod sandbox;
 pub mod stage;
 pub mod verdict;

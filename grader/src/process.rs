@@ -9,6 +9,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::sandbox::{self, Cell};
+
 /// Bounds for one child process.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -19,12 +21,17 @@ pub struct Limits {
     pub cpu_secs: Option<u64>,
     /// Largest file the process may write.
     pub file_bytes: Option<u64>,
+    /// Heap and other private memory of each process (`RLIMIT_DATA`); unlike an
+    /// address-space limit it leaves room for many thread stacks.
+    pub memory_bytes: Option<u64>,
+    /// `RLIMIT_NPROC`: tasks of this user, for when there is no cgroup.
+    pub user_tasks: Option<u64>,
 }
 
 impl Limits {
     /// Generous bounds for trusted tools such as cargo.
     pub fn tool(timeout: Duration) -> Limits {
-        Limits { timeout, output_cap: 64 << 20, cpu_secs: None, file_bytes: None }
+        Limits { timeout, output_cap: 64 << 20, cpu_secs: None, file_bytes: None, memory_bytes: None, user_tasks: None }
     }
 }
 
@@ -37,13 +44,41 @@ pub enum Exit {
 /// Captured output of one stream: its first bytes, and how many were dropped.
 #[derive(Debug, Default, Clone)]
 pub struct Capped {
+    /// The first bytes, up to half the cap.
     pub bytes: Vec<u8>,
+    /// The last bytes, up to half the cap, once the head is full: a verdict is
+    /// usually printed last.
+    pub tail: std::collections::VecDeque<u8>,
+    /// Bytes read and dropped between head and tail.
     pub dropped: u64,
 }
 
 impl Capped {
     pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.bytes).into_owned()
+        let mut text = String::from_utf8_lossy(&self.bytes).into_owned();
+        if self.dropped > 0 {
+            text.push_str(&format!("\n[... {} bytes of output left out ...]\n", self.dropped));
+        }
+        let (a, b) = self.tail.as_slices();
+        text.push_str(&String::from_utf8_lossy(&[a, b].concat()));
+        text
+    }
+
+    fn push(&mut self, mut data: &[u8], cap: usize) {
+        let head_room = (cap / 2).saturating_sub(self.bytes.len()).min(data.len());
+        self.bytes.extend_from_slice(&data[..head_room]);
+        data = &data[head_room..];
+        let tail_cap = cap - cap / 2;
+        if data.len() >= tail_cap {
+            self.dropped += (self.tail.len() + data.len() - tail_cap) as u64;
+            self.tail.clear();
+            self.tail.extend(&data[data.len() - tail_cap..]);
+        } else {
+            let overflow = (self.tail.len() + data.len()).saturating_sub(tail_cap);
+            self.tail.drain(..overflow);
+            self.dropped += overflow as u64;
+            self.tail.extend(data);
+        }
     }
 }
 
@@ -59,19 +94,34 @@ pub struct Finished {
 }
 
 /// Runs `cmd` to completion or until `limits.timeout`, then kills its process group.
-pub fn run(mut cmd: Command, limits: &Limits) -> std::io::Result<Finished> {
+pub fn run(cmd: Command, limits: &Limits) -> std::io::Result<Finished> {
+    run_in(cmd, limits, None)
+}
+
+/// Like [`run`], with the child inside `cell` (see `sandbox`): everything it
+/// starts is counted against the cell's task cap and killed with it.
+pub fn run_in(mut cmd: Command, limits: &Limits, cell: Option<&Cell>) -> std::io::Result<Finished> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd.process_group(0);
-    let (cpu, fsize) = (limits.cpu_secs, limits.file_bytes);
-    // SAFETY: between fork and exec only async-signal-safe calls (setrlimit) run.
+    let rlimits = [
+        (libc::RLIMIT_CORE, Some(0)),
+        (libc::RLIMIT_CPU, limits.cpu_secs),
+        (libc::RLIMIT_FSIZE, limits.file_bytes),
+        (libc::RLIMIT_DATA, limits.memory_bytes),
+        (libc::RLIMIT_NPROC, limits.user_tasks),
+    ];
+    let procs = cell.map(|c| c.procs_path().clone());
+    // SAFETY: between fork and exec only async-signal-safe calls run
+    // (setrlimit, and open/write/close to join the cgroup).
     unsafe {
         cmd.pre_exec(move || {
-            set_limit(libc::RLIMIT_CORE, 0);
-            if let Some(secs) = cpu {
-                set_limit(libc::RLIMIT_CPU, secs);
+            if let Some(procs) = &procs {
+                sandbox::join_in_child(procs)?;
             }
-            if let Some(bytes) = fsize {
-                set_limit(libc::RLIMIT_FSIZE, bytes);
+            for (resource, value) in rlimits {
+                if let Some(value) = value {
+                    set_limit(resource, value);
+                }
             }
             Ok(())
         });
@@ -97,8 +147,12 @@ pub fn run(mut cmd: Command, limits: &Limits) -> std::io::Result<Finished> {
         }
     };
     let elapsed = start.elapsed();
-    // Whatever the child left behind in its group (grandchildren) goes too.
+    // Whatever the child left behind in its group (grandchildren) goes too, and
+    // with a cgroup also what left the group.
     kill_group(pid);
+    if let Some(cell) = cell {
+        cell.kill_all();
+    }
     Ok(Finished { exit, stdout: collect(out), stderr: collect(err), elapsed, stuck_threads })
 }
 
@@ -150,11 +204,7 @@ fn read_capped(mut pipe: impl Read + Send + 'static, cap: usize) -> Reader {
         loop {
             match pipe.read(&mut buf) {
                 Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    let room = cap.saturating_sub(kept.bytes.len()).min(n);
-                    kept.bytes.extend_from_slice(&buf[..room]);
-                    kept.dropped += (n - room) as u64;
-                }
+                Ok(n) => kept.push(&buf[..n], cap),
             }
         }
         let _ = tx.send(kept);
@@ -167,7 +217,7 @@ fn read_capped(mut pipe: impl Read + Send + 'static, cap: usize) -> Reader {
 fn collect(reader: Reader) -> Capped {
     reader.recv_timeout(Duration::from_secs(2)).unwrap_or_else(|_| Capped {
         bytes: b"[output unavailable: a process outside the test's group kept it open]".to_vec(),
-        dropped: 0,
+        ..Capped::default()
     })
 }
 
@@ -236,8 +286,7 @@ mod tests {
     fn sh(script: &str, timeout_ms: u64) -> Finished {
         let mut cmd = Command::new("sh");
         cmd.args(["-c", script]);
-        let limits =
-            Limits { timeout: Duration::from_millis(timeout_ms), output_cap: 16, cpu_secs: None, file_bytes: None };
+        let limits = Limits { output_cap: 16, ..Limits::tool(Duration::from_millis(timeout_ms)) };
         run(cmd, &limits).unwrap()
     }
 
@@ -245,7 +294,8 @@ mod tests {
     fn captures_exit_code_and_caps_output() {
         let f = sh("printf 0123456789abcdefXYZ; exit 3", 5000);
         assert_eq!(f.exit, Some(Exit::Code(3)));
-        assert_eq!((f.stdout.text().as_str(), f.stdout.dropped), ("0123456789abcdef", 3));
+        assert_eq!(f.stdout.dropped, 3);
+        assert_eq!(f.stdout.text(), "01234567\n[... 3 bytes of output left out ...]\nbcdefXYZ");
     }
 
     #[test]

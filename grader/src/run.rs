@@ -9,12 +9,18 @@ use std::time::Duration;
 
 use crate::model::Status;
 use crate::process::{self, Exit, Limits};
+use crate::sandbox::Sandbox;
 use crate::verdict;
 
 /// Output kept of each stream of one test run.
 const OUTPUT_CAP: usize = 256 << 10;
 /// Largest file a test may write.
 const FILE_CAP: u64 = 64 << 20;
+/// Private memory of each test process: room for hundreds of thread stacks,
+/// not for a runaway allocation.
+pub const MEMORY_CAP: u64 = 4 << 30;
+/// Threads and processes of one test run, all together.
+pub const TASK_CAP: u64 = 512;
 
 /// One hidden test to run `repeat` times.
 pub struct Job {
@@ -37,8 +43,12 @@ pub struct Outcome {
 pub fn list(exe: &Path, workspace: &Path) -> Result<Vec<String>, String> {
     let mut cmd = test_command(exe, workspace);
     cmd.args(["--list", "--format", "terse"]);
-    let limits =
-        Limits { timeout: Duration::from_secs(30), output_cap: 1 << 20, cpu_secs: Some(30), file_bytes: Some(0) };
+    let limits = Limits {
+        output_cap: 1 << 20,
+        cpu_secs: Some(30),
+        file_bytes: Some(0),
+        ..Limits::tool(Duration::from_secs(30))
+    };
     let done = process::run(cmd, &limits).map_err(|e| format!("could not start {}: {e}", exe.display()))?;
     if done.exit != Some(Exit::Code(0)) {
         return Err(format!("listing the tests of {} failed: {}", exe.display(), done.stderr.text().trim()));
@@ -46,8 +56,9 @@ pub fn list(exe: &Path, workspace: &Path) -> Result<Vec<String>, String> {
     Ok(done.stdout.text().lines().filter_map(|l| l.strip_suffix(": test")).map(String::from).collect())
 }
 
-/// Runs every job, `parallel` at a time; outcomes come back in job order.
-pub fn run_all(jobs: &[Job], parallel: usize) -> Vec<Outcome> {
+/// Runs every job, `parallel` at a time, each run bounded by `sandbox`;
+/// outcomes come back in job order.
+pub fn run_all(jobs: &[Job], parallel: usize, sandbox: &Sandbox) -> Vec<Outcome> {
     let next = AtomicUsize::new(0);
     let outcomes: Vec<Mutex<Option<Outcome>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|s| {
@@ -56,7 +67,7 @@ pub fn run_all(jobs: &[Job], parallel: usize) -> Vec<Outcome> {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    *outcomes[i].lock().unwrap() = Some(run_one(job));
+                    *outcomes[i].lock().unwrap() = Some(run_one(job, sandbox));
                 }
             });
         }
@@ -64,19 +75,22 @@ pub fn run_all(jobs: &[Job], parallel: usize) -> Vec<Outcome> {
     outcomes.into_iter().map(|o| o.into_inner().unwrap().expect("every job ran")).collect()
 }
 
-fn run_one(job: &Job) -> Outcome {
+fn run_one(job: &Job, sandbox: &Sandbox) -> Outcome {
     let limits = Limits {
         timeout: Duration::from_secs(job.timeout_secs),
         output_cap: OUTPUT_CAP,
         // Twice the wall time: a single spinning thread times out first.
         cpu_secs: Some(job.timeout_secs * 2),
         file_bytes: Some(FILE_CAP),
+        memory_bytes: Some(MEMORY_CAP),
+        user_tasks: if sandbox.has_cgroups() { None } else { sandbox.user_tasks_fallback() },
     };
     let mut duration = Duration::ZERO;
     for run in 1..=job.repeat {
         let mut cmd = test_command(&job.exe, &job.workspace);
         cmd.args(["--exact", &job.name, "--test-threads", "1"]);
-        let finished = match process::run(cmd, &limits) {
+        let cell = sandbox.cell();
+        let finished = match process::run_in(cmd, &limits, cell.as_ref()) {
             Ok(f) => f,
             Err(e) => {
                 let message = format!("could not start the test executable {}: {e}", job.exe.display());

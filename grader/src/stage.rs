@@ -28,6 +28,8 @@ impl Scratch {
     /// Opens (creating) `dir` and waits for any other grading run using it.
     pub fn open(dir: &Path) -> Result<Scratch, Error> {
         fs::create_dir_all(dir).map_err(|e| Error::io("create the scratch directory", dir, e))?;
+        // Absolute: cargo runs from elsewhere (see `compile`).
+        let dir = &fs::canonicalize(dir).map_err(|e| Error::io("resolve the scratch directory", dir, e))?;
         let lock_path = dir.join(".lock");
         let lock = File::create(&lock_path).map_err(|e| Error::io("create the scratch lock", &lock_path, e))?;
         // SAFETY: flock on a descriptor we own; released when the file closes.

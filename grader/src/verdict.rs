@@ -25,15 +25,16 @@ pub fn classify(name: &str, run: &Finished, timeout_secs: u64) -> Verdict {
         }
         Some(Exit::Signal(sig)) => (Status::Crashed, crashed(sig, &stdout, &stderr)),
         Some(Exit::Code(code)) => {
-            let ok_line = format!("test {name} ... ok");
-            let failed_line = format!("test {name} ... FAILED");
-            let ran_once = stdout.lines().any(|l| l.starts_with("test result:"));
-            if code == 0 && ran_once && stdout.lines().any(|l| l == ok_line) {
+            // libtest prints "test NAME ... " before the test and its summary after;
+            // the test's own output may stand between the two.
+            let started = stdout.contains(&format!("test {name} ... "));
+            let summary = |verdict: &str| stdout.lines().any(|l| l.starts_with(verdict));
+            if code == 0 && started && summary("test result: ok. 1 passed;") {
                 (Status::Passed, String::new())
-            } else if code == 101 && stdout.lines().any(|l| l == failed_line) {
+            } else if code == 101 && started && summary("test result: FAILED. 0 passed; 1 failed;") {
                 (Status::Failed, failure_message(name, &stdout))
             } else {
-                let out = tail(&format!("{stdout}{stderr}"), 12);
+                let out = tail(&format!("{stdout}\n{stderr}"), 12);
                 (
                     Status::Crashed,
                     format!(
@@ -69,7 +70,13 @@ fn crashed(sig: i32, stdout: &str, stderr: &str) -> String {
         libc::SIGKILL => "the process was killed from outside, often for using too much memory",
         _ => "the process was ended by a signal",
     };
-    let said = tail(&format!("{stdout}{stderr}"), 8);
+    let said = tail(&format!("{stdout}\n{stderr}"), 8);
+    if said.contains("memory allocation of") {
+        return format!(
+            "crashed with {name} ({sig}): the process ran out of the memory one test may use ({} GiB)\n{said}",
+            crate::run::MEMORY_CAP >> 30
+        );
+    }
     format!("crashed with {name} ({sig}): {why}\n{said}").trim_end().to_string()
 }
 
@@ -136,9 +143,12 @@ fn section_from(text: &str, marker: &str) -> String {
 
 /// The last lines of a process's output, without libtest's own chatter.
 fn tail(text: &str, lines: usize) -> String {
-    let chatter =
-        |l: &str| l.trim().is_empty() || l.starts_with("running ") || (l.starts_with("test ") && l.contains(" ..."));
-    let all: Vec<&str> = text.lines().filter(|l| !chatter(l)).collect();
+    let all: Vec<&str> = text
+        .lines()
+        // What follows libtest's "test NAME ... " on its line is the test's own.
+        .map(|l| if l.starts_with("test ") { l.split_once(" ... ").map_or(l, |(_, rest)| rest) } else { l })
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("running "))
+        .collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
@@ -163,7 +173,7 @@ mod tests {
     fn finished(exit: Option<Exit>, stdout: &str) -> Finished {
         Finished {
             exit,
-            stdout: Capped { bytes: stdout.as_bytes().to_vec(), dropped: 0 },
+            stdout: Capped { bytes: stdout.as_bytes().to_vec(), ..Capped::default() },
             stderr: Capped::default(),
             elapsed: Duration::ZERO,
             stuck_threads: Some("thread 'x': sleeping".into()),
@@ -172,7 +182,7 @@ mod tests {
 
     const FAILED: &str = "\nrunning 1 test\ntest t ... FAILED\n\nfailures:\n\n---- t stdout ----\n\n\
         thread 't' (1234) panicked at src/lib.rs:3:5:\nonly 1 of 6 ran\nnote: run with `RUST_BACKTRACE=1` environment variable\n\n\
-        failures:\n    t\n\ntest result: FAILED. 0 passed; 1 failed\n";
+        failures:\n    t\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored\n";
 
     #[test]
     fn a_pass_needs_libtests_ok_line() {

@@ -258,3 +258,92 @@ fn hints_and_the_list_come_from_the_catalogue() {
     let list = String::from_utf8_lossy(&out.stdout);
     assert!(list.contains("Fails an assertion") && list.lines().count() == 9, "{list}");
 }
+
+/// The hostile course: learner code that attacks or overwhelms the grader.
+fn hostile_course() -> CourseCopy {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("courses").join(format!(
+        "hostile-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile"), &dir);
+    let repo = fs::canonicalize(REPO).unwrap();
+    let catalogue = dir.join("course.toml");
+    let text = fs::read_to_string(&catalogue).unwrap().replace("@REPO@", repo.to_str().unwrap());
+    fs::write(catalogue, text).unwrap();
+    // Learner-owned settings that must not change the grade, at the course root
+    // and in the exercise: a runner that "passes" everything, a linker that
+    // fails, flags that enable the cheat, insta told to force passes.
+    let cargo_config = "[build]\nrustflags = [\"--cfg\", \"cheat\"]\n\
+        [target.x86_64-unknown-linux-gnu]\nrunner = \"/bin/true\"\nlinker = \"/bin/false\"\n\
+        [target.aarch64-unknown-linux-gnu]\nrunner = \"/bin/true\"\nlinker = \"/bin/false\"\n\
+        [env]\nINSTA_FORCE_PASS = { value = \"1\", force = true }\n";
+    let insta = "behavior:\n  force_pass: true\n  force_update: true\n";
+    for base in [dir.clone(), dir.join("exercises/config"), dir.join("exercises/insta")] {
+        fs::create_dir_all(base.join(".cargo")).unwrap();
+        fs::write(base.join(".cargo/config.toml"), cargo_config).unwrap();
+        fs::create_dir_all(base.join(".config")).unwrap();
+        fs::write(base.join(".config/insta.yaml"), insta).unwrap();
+        fs::write(base.join("insta.yaml"), insta).unwrap();
+    }
+    CourseCopy(dir)
+}
+
+fn processes_with(needle: &str) -> usize {
+    fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            let cmdline = fs::read(e.path().join("cmdline")).unwrap_or_default();
+            String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle)
+        })
+        .count()
+}
+
+#[test]
+fn hostile_code_gets_a_verdict_in_bounded_time_and_changes_nothing() {
+    let course = hostile_course();
+    let before = tree(&course);
+    let (report, code) = json_report(&course, &["--no-record"]);
+    assert_eq!(code, 1);
+    let expect = [
+        ("threads", "explodes", "failed"),
+        ("processes", "explodes", "failed"),
+        ("escapes", "leaves_a_daemon", "passed"),
+        ("flood", "floods_then_fails", "failed"),
+        ("bytes", "prints_bytes_then_fails", "failed"),
+        ("memory", "allocates", "crashed"),
+        ("memory", "many_threads_are_fine", "passed"),
+        ("fakes", "adds", "crashed"),
+        ("config", "adds", "failed"),
+        ("insta", "matches_snapshot", "failed"),
+        ("no_tests", "adds", "passed"),
+    ];
+    let timeouts = [("threads", 5), ("processes", 5), ("escapes", 3), ("flood", 20)];
+    for (exercise, test, status) in expect {
+        let t = test_result(&report, exercise, test);
+        assert_eq!(t["status"], status, "{exercise}/{test}: {t:#}");
+        let timeout = timeouts.iter().find(|(e, _)| *e == exercise).map_or(10, |(_, s)| *s);
+        assert!(t["duration_ms"].as_u64().unwrap() <= (timeout + 3) * 1000, "{exercise}/{test} was not bounded: {t:#}");
+        assert!(t["message"].as_str().unwrap().len() <= 4100, "{exercise}/{test}: the message is capped");
+    }
+    let message = |e, t| test_result(&report, e, t)["message"].as_str().unwrap().to_string();
+    assert!(message("memory", "allocates").contains("memory"), "{}", message("memory", "allocates"));
+    assert!(message("bytes", "prints_bytes_then_fails").contains("ok"));
+    assert!(message("flood", "floods_then_fails").contains("after the flood"));
+    assert!(!course.join("exercises/config/BUILD_SCRIPT_RAN").exists(), "the learner's build.rs ran");
+
+    let sandboxed = grader::sandbox::Sandbox::detect(8).has_cgroups();
+    if sandboxed {
+        let explosion = message("threads", "explodes");
+        let made: u64 = explosion.split("after ").nth(1).and_then(|s| s.split(' ').next()).unwrap().parse().unwrap();
+        assert!(made < grader::run::TASK_CAP, "{explosion}");
+        assert_eq!(processes_with("threadlings-hostile-daemon"), 0, "a daemon that left the process group survived");
+    } else {
+        eprintln!("no writable pids cgroup: task caps come from RLIMIT_NPROC (unprivileged) or time alone (root)");
+    }
+    assert_eq!(processes_with("sleep 301"), 0, "a process from the explosion survived");
+    assert_eq!(tree(&course), before, "grading changed the learner's tree");
+}
