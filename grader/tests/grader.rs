@@ -305,8 +305,11 @@ fn processes_with(needle: &str) -> usize {
 #[test]
 fn hostile_code_gets_a_verdict_in_bounded_time_and_changes_nothing() {
     let course = hostile_course();
-    let before = tree(&course);
-    let (report, code) = json_report(&course, &["--no-record"]);
+    let history = course.join(".threadlings/history.jsonl");
+    fs::create_dir_all(history.parent().unwrap()).unwrap();
+    fs::write(&history, "{\"an earlier\": \"record\"}\n").unwrap();
+    let before = tree(&course.join("exercises"));
+    let (report, code) = json_report(&course, &[]);
     assert_eq!(code, 1);
     let expect = [
         ("threads", "explodes", "failed"),
@@ -345,5 +348,8 @@ fn hostile_code_gets_a_verdict_in_bounded_time_and_changes_nothing() {
         eprintln!("no writable pids cgroup: task caps come from RLIMIT_NPROC (unprivileged) or time alone (root)");
     }
     assert_eq!(processes_with("sleep 301"), 0, "a process from the explosion survived");
-    assert_eq!(tree(&course), before, "grading changed the learner's tree");
+    assert_eq!(tree(&course.join("exercises")), before, "grading changed the learner's tree");
+    let lines: Vec<String> = fs::read_to_string(&history).unwrap().lines().map(String::from).collect();
+    assert_eq!(lines.len(), 2, "one record appended: {lines:?}");
+    assert_eq!(lines[0], "{\"an earlier\": \"record\"}", "the earlier history is intact");
 }
