@@ -75,7 +75,8 @@ pub fn check(course: &Course, wrongs: &[Wrong], scratch: &Path) -> Result<Vec<St
     let mut problems = Vec::new();
     for (k, round) in rounds {
         let label = format!("wrong-{k}");
-        let tree = scratch.join("wrong-sources").join(&label);
+        // Per process: two checks at once must not rebuild each other's trees.
+        let tree = scratch.join("wrong-sources").join(std::process::id().to_string()).join(&label);
         let _ = fs::remove_dir_all(&tree);
         for w in &round {
             let src = tree.join(&w.dir).join("src");
@@ -85,8 +86,10 @@ pub fn check(course: &Course, wrongs: &[Wrong], scratch: &Path) -> Result<Vec<St
         let mut opts = Options::new(Mode::Exercises);
         opts.ids = round.iter().map(|w| w.id.clone()).collect();
         opts.scratch = Some(scratch.to_path_buf());
-        opts.sources = Some((label, tree));
-        let report = grade::grade(course, &opts)?;
+        opts.sources = Some((label, tree.clone()));
+        let report = grade::grade(course, &opts);
+        let _ = fs::remove_dir_all(&tree);
+        let report = report?;
         for w in round {
             problems.extend(uncaught(&report, w));
         }
