@@ -35,7 +35,6 @@ impl Options {
 pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
     let selected = course.select(&opts.ids)?;
     let scratch_dir = opts.scratch.clone().unwrap_or_else(|| course.root.join("target").join("threadlings"));
-    let scratch = Scratch::open(&scratch_dir)?;
     let (label, sources) = match &opts.sources {
         Some((label, dir)) => (label.as_str(), dir.as_path()),
         None => match opts.mode {
@@ -43,6 +42,7 @@ pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
             Mode::Solutions => ("solutions", course.paths.solutions.as_path()),
         },
     };
+    let scratch = Scratch::open(&scratch_dir, label)?;
     let workspace = scratch.workspace(label);
     let staged = scratch.stage(course, label, sources, &selected)?;
 

@@ -12,7 +12,9 @@ use crate::error::Error;
 /// Largest learner source tree staged; beyond it grading stops with an error.
 const MAX_SOURCE_BYTES: u64 = 8 << 20;
 
-/// The scratch directory, held exclusively while this value lives.
+/// The scratch directory, with one label's workspace held exclusively while this
+/// value lives. Runs of other labels go on at the same time; cargo guards the
+/// shared target directory itself.
 pub struct Scratch {
     pub dir: PathBuf,
     _lock: File,
@@ -25,16 +27,17 @@ pub struct Staged {
 }
 
 impl Scratch {
-    /// Opens (creating) `dir` and waits for any other grading run using it.
-    pub fn open(dir: &Path) -> Result<Scratch, Error> {
+    /// Opens (creating) `dir` and waits for any other grading run using the
+    /// workspace `label` in it.
+    pub fn open(dir: &Path, label: &str) -> Result<Scratch, Error> {
         fs::create_dir_all(dir).map_err(|e| Error::io("create the scratch directory", dir, e))?;
         // Absolute: cargo runs from elsewhere (see `compile`).
         let dir = &fs::canonicalize(dir).map_err(|e| Error::io("resolve the scratch directory", dir, e))?;
-        let lock_path = dir.join(".lock");
+        let lock_path = dir.join(format!(".lock-{label}"));
         let lock = File::create(&lock_path).map_err(|e| Error::io("create the scratch lock", &lock_path, e))?;
         // SAFETY: flock on a descriptor we own; released when the file closes.
         if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            eprintln!("waiting for another grading run to finish with {} ...", dir.display());
+            eprintln!("waiting for another grading run to finish with {} ...", dir.join(label).display());
             // SAFETY: as above, blocking this time.
             if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
                 return Err(Error::io("lock the scratch directory", &lock_path, std::io::Error::last_os_error()));
