@@ -46,11 +46,15 @@ pub fn run(root: &Path, runs: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// `cargo test` of the staged solutions: the same hidden tests, one process per binary.
+/// `cargo test` of the staged solutions: the same hidden tests, one process per
+/// binary, each test once.
 fn cargo_test(scratch: &Path) -> Result<Duration, Error> {
     let ws = scratch.join("solutions");
     let mut cmd = Command::new(compile::cargo());
+    // One test at a time: several hidden tests count the threads or children of
+    // their process, which only holds when they are alone in it.
     cmd.current_dir(&ws).args(["test", "--quiet", "--target-dir"]).arg(scratch.join("target"));
+    cmd.args(["--", "--test-threads=1"]);
     compile::neutralize_cargo_env(&mut cmd);
     let start = Instant::now();
     let done = process::run(cmd, &Limits::tool(Duration::from_secs(600)))
