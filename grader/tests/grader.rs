@@ -31,6 +31,11 @@ impl Drop for CourseCopy {
 }
 
 fn fixture_course(name: &str) -> CourseCopy {
+    copy_course("course", name)
+}
+
+/// Copies `fixtures/<fixture>` to a fresh directory, @REPO@ replaced by the repository root.
+fn copy_course(fixture: &str, name: &str) -> CourseCopy {
     static N: AtomicUsize = AtomicUsize::new(0);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("courses").join(format!(
         "{name}-{}-{}",
@@ -38,7 +43,7 @@ fn fixture_course(name: &str) -> CourseCopy {
         N.fetch_add(1, Ordering::SeqCst)
     ));
     let _ = fs::remove_dir_all(&dir);
-    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course"), &dir);
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture), &dir);
     let repo = fs::canonicalize(REPO).unwrap();
     let catalogue = dir.join("course.toml");
     let text = fs::read_to_string(&catalogue).unwrap().replace("@REPO@", repo.to_str().unwrap());
@@ -93,17 +98,6 @@ fn test_result<'a>(report: &'a Value, exercise: &str, test: &str) -> &'a Value {
     ex["tests"].as_array().unwrap().iter().find(|t| t["name"] == test).unwrap()
 }
 
-fn sleepers_alive() -> usize {
-    fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter(|e| {
-            let cmdline = fs::read(e.path().join("cmdline")).unwrap_or_default();
-            String::from_utf8_lossy(&cmdline).contains(SLEEPER_MARKER)
-        })
-        .count()
-}
-
 #[test]
 fn every_failure_mode_gets_its_verdict_within_its_timeout() {
     let course = fixture_course("verdicts");
@@ -146,7 +140,7 @@ fn every_failure_mode_gets_its_verdict_within_its_timeout() {
     assert!(message("spins", "adds").starts_with("run 1 of 5: did not finish within 2 s"));
     let broken = report["exercises"].as_array().unwrap().iter().find(|e| e["id"] == "broken").unwrap();
     assert!(broken["build_message"].as_str().unwrap().contains("exercises/broken/src/lib.rs:2"), "{broken:#}");
-    assert_eq!(sleepers_alive(), 0, "a grandchild process outlived its test");
+    assert_eq!(processes_with(SLEEPER_MARKER), 0, "a grandchild process outlived its test");
 
     // Points come from the catalogue; the next exercise is the first without full marks.
     assert_eq!((report["score"].as_u64(), report["max_score"].as_u64()), (Some(4), Some(20)));
@@ -261,18 +255,8 @@ fn hints_and_the_list_come_from_the_catalogue() {
 
 /// The hostile course: learner code that attacks or overwhelms the grader.
 fn hostile_course() -> CourseCopy {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("courses").join(format!(
-        "hostile-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = fs::remove_dir_all(&dir);
-    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile"), &dir);
-    let repo = fs::canonicalize(REPO).unwrap();
-    let catalogue = dir.join("course.toml");
-    let text = fs::read_to_string(&catalogue).unwrap().replace("@REPO@", repo.to_str().unwrap());
-    fs::write(catalogue, text).unwrap();
+    let course = copy_course("hostile", "hostile");
+    let dir = course.0.clone();
     // Learner-owned settings that must not change the grade, at the course root
     // and in the exercise: a runner that "passes" everything, a linker that
     // fails, flags that enable the cheat, insta told to force passes.
@@ -288,7 +272,7 @@ fn hostile_course() -> CourseCopy {
         fs::write(base.join(".config/insta.yaml"), insta).unwrap();
         fs::write(base.join("insta.yaml"), insta).unwrap();
     }
-    CourseCopy(dir)
+    course
 }
 
 fn processes_with(needle: &str) -> usize {
