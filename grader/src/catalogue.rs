@@ -206,11 +206,14 @@ fn validate(exercises: &[Exercise]) -> Result<(), String> {
     let mut seen = HashSet::new();
     for ex in exercises {
         let at = format!("exercise '{}'", ex.id);
-        for name in [&ex.id, &ex.dir, &ex.crate_name] {
+        // An exercise may reuse one name for its id, dir and crate; no two
+        // exercises may share any name, or selecting by it would be ambiguous.
+        let names: HashSet<&String> = [&ex.id, &ex.dir, &ex.crate_name].into_iter().collect();
+        for name in names {
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
                 return Err(format!("{at}: '{name}' must be non-empty letters, digits, '_' or '-'"));
             }
-            if !seen.insert(name.clone()) && name != &ex.id {
+            if !seen.insert(name.clone()) {
                 return Err(format!("{at}: '{name}' is used by another exercise"));
             }
         }
@@ -282,6 +285,18 @@ repeat = 3
         let twice = format!("{GOOD}[[exercises.tests]]\nname = \"runs\"\npoints = 1\n");
         assert!(parse(&twice).unwrap_err().contains("listed twice"));
         assert!(parse(&GOOD.replace("hints = [\"one\"]", "hints = []")).unwrap_err().contains("hints"));
+    }
+
+    #[test]
+    fn rejects_two_exercises_with_one_id_and_accepts_one_name_used_thrice() {
+        let second = GOOD.split_once("[[exercises]]").unwrap().1.replace("01_first_thread", "02_other");
+        let same_id = format!("{GOOD}[[exercises]]{}", second.replace("first_thread", "other"));
+        assert!(parse(&same_id).unwrap_err().contains("'01' is used by another exercise"));
+        let one_name = GOOD
+            .replace("\"01\"", "\"solo\"")
+            .replace("01_first_thread", "solo")
+            .replace("\"first_thread\"", "\"solo\"");
+        assert!(parse(&one_name).is_ok());
     }
 
     #[test]

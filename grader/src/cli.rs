@@ -27,6 +27,7 @@ Options:
   --jobs N          test processes run at once (default: the number of CPUs)
   --course DIR      the course root (default: the nearest directory with course.toml)
   --scratch DIR     where graded copies are built (default: <course>/target/threadlings)
+  --target-dir DIR  cargo's target directory for them (default: <scratch>/target)
   --no-record       do not add this run to the progress history
   -h, --help        show this help
 
@@ -106,7 +107,19 @@ fn run(argv: Vec<String>) -> Result<u8, Error> {
             Ok(exit::PASSED)
         }
         Command::Grade { format, record } => {
-            let report = grade::grade(&course, &args.options)?;
+            let mut options = args.options;
+            let runner = &mut options.runner;
+            let scratch = runner.scratch.clone().unwrap_or_else(|| grade::default_scratch(&course));
+            let target = runner.target_dir.clone().unwrap_or_else(|| scratch.join("target"));
+            let first_build = !target.join("debug").is_dir();
+            if first_build {
+                eprintln!(
+                    "First grade: building the course's dependencies and every exercise with its hidden tests \
+                     (about a minute; later grades take seconds) ..."
+                );
+            }
+            runner.show_build = first_build || std::io::stderr().is_terminal();
+            let report = grade::grade(&course, &options)?;
             match format {
                 Format::Json => print!("{}", render::json(&report)),
                 Format::Text => {
@@ -149,14 +162,15 @@ fn parse(argv: Vec<String>) -> Result<Args, Error> {
             }
             "--jobs" => {
                 let v = value("--jobs")?;
-                options.jobs = v
+                options.runner.jobs = v
                     .parse()
                     .ok()
                     .filter(|&n| n > 0)
                     .ok_or_else(|| Error::Usage(format!("--jobs takes a positive number, not '{v}'")))?;
             }
             "--course" => course = Some(PathBuf::from(value("--course")?)),
-            "--scratch" => options.scratch = Some(PathBuf::from(value("--scratch")?)),
+            "--scratch" => options.runner.scratch = Some(PathBuf::from(value("--scratch")?)),
+            "--target-dir" => options.runner.target_dir = Some(PathBuf::from(value("--target-dir")?)),
             flag if flag.starts_with('-') => return Err(Error::Usage(format!("unknown option '{flag}'"))),
             _ => words.push(arg),
         }
@@ -202,7 +216,7 @@ mod tests {
         let args = parse_words(&["01", "--solutions", "--format", "json", "--jobs", "3"]).unwrap();
         assert_eq!(args.command, Command::Grade { format: Format::Json, record: true });
         assert_eq!(
-            (args.options.ids, args.options.mode, args.options.jobs),
+            (args.options.ids, args.options.mode, args.options.runner.jobs),
             (vec!["01".to_string()], Mode::Solutions, 3)
         );
     }

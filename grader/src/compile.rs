@@ -2,6 +2,7 @@
 //! `--message-format=json`: a test executable, or the compiler's errors, per crate.
 
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -50,11 +51,13 @@ pub fn cargo() -> PathBuf {
     std::env::var_os("CARGO").map(PathBuf::from).unwrap_or_else(|| "cargo".into())
 }
 
-/// Builds the hidden tests of every `(manifest, package name)` in `crates`.
+/// Builds the hidden tests of every `(manifest, package name)` in `crates`;
+/// with `show`, cargo's progress goes to stderr as it builds.
 pub fn build(
     workspace: &Path,
     target_dir: &Path,
     crates: &[(PathBuf, String)],
+    show: bool,
 ) -> Result<HashMap<PathBuf, Built>, Error> {
     let mut results = HashMap::new();
     if crates.is_empty() {
@@ -73,7 +76,12 @@ pub fn build(
         cmd.arg("--package").arg(package);
     }
     neutralize_cargo_env(&mut cmd);
-    let finished = process::run(cmd, &Limits::tool(BUILD_TIMEOUT)).map_err(|e| Error::Tool {
+    if show && std::io::stderr().is_terminal() {
+        // Cargo writes to a pipe here: ask for its progress bar all the same.
+        cmd.args(["--config", "term.progress.when='always'", "--config", "term.progress.width=80"]);
+    }
+    let limits = Limits { echo_stderr: show, ..Limits::tool(BUILD_TIMEOUT) };
+    let finished = process::run(cmd, &limits).map_err(|e| Error::Tool {
         tool: cargo().display().to_string(),
         why: format!("could not start it ({e}): install Rust with rustup (https://rustup.rs) and try again"),
     })?;
@@ -88,10 +96,10 @@ pub fn build(
                 }
             }
             "compiler-message" => {
-                if let Some(Diagnostic { level, rendered: Some(text) }) = msg.message {
-                    if level == "error" {
-                        errors.entry(msg.manifest_path).or_default().push(text);
-                    }
+                if let Some(Diagnostic { level, rendered: Some(text) }) = msg.message
+                    && level == "error"
+                {
+                    errors.entry(msg.manifest_path).or_default().push(text);
                 }
             }
             _ => {}
@@ -123,7 +131,8 @@ pub fn build(
 }
 
 /// Settings inherited from an outer cargo (or set by a learner) must not change
-/// how the grader's crates build.
+/// how the grader's crates build: every cargo call on a scratch workspace gets
+/// exactly the grader's own.
 pub fn neutralize_cargo_env(cmd: &mut Command) {
     for (key, _) in std::env::vars_os() {
         let Some(key) = key.to_str() else { continue };
@@ -136,8 +145,10 @@ pub fn neutralize_cargo_env(cmd: &mut Command) {
             cmd.env_remove(key);
         }
     }
-    // Empty values also take precedence over a `.cargo/config.toml`.
-    cmd.env("CARGO_ENCODED_RUSTFLAGS", "")
+    // Set values also take precedence over a `.cargo/config.toml`. Compressed
+    // debug sections halve every test executable on disk; backtraces (the
+    // deadlock reports) still read them.
+    cmd.env("CARGO_ENCODED_RUSTFLAGS", "-Clink-arg=-Wl,--compress-debug-sections=zlib")
         .env("RUSTC_WRAPPER", "")
         .env("RUSTC_WORKSPACE_WRAPPER", "")
         .env_remove("RUSTFLAGS")

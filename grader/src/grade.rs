@@ -1,8 +1,14 @@
 //! The grading pipeline: stage, build once, run every hidden test, score.
+//!
+//! The unit of work is a [`Submission`]: one source tree graded as one exercise.
+//! A learner's grade is one submission per selected exercise; the course check
+//! grades starters, solutions and wrong solutions of many exercises in one batch,
+//! so one cargo build and one pool of test processes serve them all.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::catalogue::{Course, Exercise};
+use crate::catalogue::{Course, Exercise, TestSpec};
 use crate::compile::{self, Built};
 use crate::error::Error;
 use crate::model::{ExerciseResult, Mode, Report, Status, TestResult};
@@ -10,89 +16,144 @@ use crate::run::{self, Job};
 use crate::sandbox::Sandbox;
 use crate::stage::{Scratch, Staged};
 
+/// Where and how a batch is built and run.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    /// Test processes run at once.
+    pub jobs: usize,
+    /// Grader-owned scratch directory; `<course>/target/threadlings` by default.
+    pub scratch: Option<PathBuf>,
+    /// Cargo's target directory; `<scratch>/target` by default. Courses that share
+    /// one build their common dependencies once.
+    pub target_dir: Option<PathBuf>,
+    /// Show cargo's build progress on stderr.
+    pub show_build: bool,
+}
+
+impl Default for Runner {
+    fn default() -> Runner {
+        let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Runner { jobs, scratch: None, target_dir: None, show_build: false }
+    }
+}
+
+/// A learner's (or the solutions') grading run.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub mode: Mode,
     /// Exercise ids, directories or crate names; all when empty.
     pub ids: Vec<String>,
-    /// Test processes run at once.
-    pub jobs: usize,
-    /// Grader-owned scratch directory; `<course>/target/threadlings` by default.
-    pub scratch: Option<PathBuf>,
-    /// Grade another tree shaped like `exercises/` (a label and a directory),
-    /// such as the author check's deliberately wrong solutions.
-    pub sources: Option<(String, PathBuf)>,
+    pub runner: Runner,
 }
 
 impl Options {
     pub fn new(mode: Mode) -> Options {
-        let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Options { mode, ids: Vec::new(), jobs, scratch: None, sources: None }
+        Options { mode, ids: Vec::new(), runner: Runner::default() }
+    }
+}
+
+/// One source tree graded as one exercise.
+#[derive(Debug, Clone)]
+pub struct Submission<'a> {
+    pub exercise: &'a Exercise,
+    /// Names the submission inside its batch: its crate is staged at
+    /// `<key>/<dir>/` in the scratch workspace ("exercises", "solutions",
+    /// "wrong-<name>", ...). Letters, digits, `_` and `-` only.
+    pub key: String,
+    /// A tree shaped like `exercises/`: the sources are `<sources>/<dir>/src/`.
+    pub sources: PathBuf,
+    /// The hidden tests to run; all of them when `None`.
+    pub only: Option<Vec<String>>,
+}
+
+impl<'a> Submission<'a> {
+    pub fn new(exercise: &'a Exercise, key: &str, sources: &Path) -> Submission<'a> {
+        Submission { exercise, key: key.into(), sources: sources.to_path_buf(), only: None }
+    }
+
+    fn wants(&self, test: &TestSpec) -> bool {
+        self.only.as_ref().is_none_or(|names| names.contains(&test.name))
     }
 }
 
 /// Grades the selected exercises of `course`.
 pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
     let selected = course.select(&opts.ids)?;
-    let scratch_dir = opts.scratch.clone().unwrap_or_else(|| course.root.join("target").join("threadlings"));
-    let (label, sources) = match &opts.sources {
-        Some((label, dir)) => (label.as_str(), dir.as_path()),
-        None => match opts.mode {
-            Mode::Exercises => ("exercises", course.paths.exercises.as_path()),
-            Mode::Solutions => ("solutions", course.paths.solutions.as_path()),
-        },
+    let (key, sources) = match opts.mode {
+        Mode::Exercises => ("exercises", &course.paths.exercises),
+        Mode::Solutions => ("solutions", &course.paths.solutions),
     };
+    let submissions: Vec<Submission> = selected.iter().map(|ex| Submission::new(ex, key, sources)).collect();
+    let results = grade_batch(course, key, &submissions, &opts.runner, &|_| {})?;
+    Ok(Report::new(opts.mode, results))
+}
+
+/// Grades `submissions` in the scratch workspace `label`: one cargo build for
+/// all of them, then one pool of test processes. Results come back in the order
+/// of `submissions`; `done` hears the index of each submission whose tests have
+/// all finished.
+pub fn grade_batch(
+    course: &Course,
+    label: &str,
+    submissions: &[Submission],
+    runner: &Runner,
+    done: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<ExerciseResult>, Error> {
+    let scratch_dir = runner.scratch.clone().unwrap_or_else(|| default_scratch(course));
     let scratch = Scratch::open(&scratch_dir, label)?;
     let workspace = scratch.workspace(label);
-    let staged = scratch.stage(course, label, sources, &selected)?;
+    let staged = scratch.stage(course, label, submissions)?;
+    let target_dir = runner.target_dir.clone().unwrap_or_else(|| scratch.target_dir());
 
-    let crates: Vec<(PathBuf, String)> = selected
-        .iter()
-        .zip(&staged)
-        .filter_map(|(ex, s)| s.as_ref().ok().map(|s| (s.manifest.clone(), ex.crate_name.clone())))
-        .collect();
-    let built = compile::build(&workspace, &scratch.target_dir(), &crates)?;
+    let crates: Vec<(PathBuf, String)> =
+        staged.iter().filter_map(|s| s.as_ref().ok().map(|s| (s.manifest.clone(), s.package.clone()))).collect();
+    let built = compile::build(&workspace, &target_dir, &crates, runner.show_build)?;
 
-    // Plan every test of every exercise, then run them all in one pool.
+    // Plan every test of every submission, then run them all in one pool.
     let mut plans = Vec::new();
     let mut jobs = Vec::new();
-    for (ex, staged) in selected.iter().zip(&staged) {
-        let plan = plan(ex, staged, &built, &workspace);
+    for (owner, (sub, staged)) in submissions.iter().zip(&staged).enumerate() {
+        let plan = plan(sub.exercise, staged, &built, &workspace);
         if let Plan::Run { exe, names } = &plan {
-            for spec in ex.tests.iter().filter(|t| names.contains(&t.name)) {
+            for spec in sub.exercise.tests.iter().filter(|t| sub.wants(t) && names.contains(&t.name)) {
                 jobs.push(Job {
                     exe: exe.clone(),
                     name: spec.name.clone(),
                     repeat: spec.repeat,
-                    timeout_secs: ex.timeout_secs,
+                    timeout_secs: sub.exercise.timeout_secs,
                     workspace: workspace.clone(),
+                    owner,
                 });
             }
         }
         plans.push(plan);
     }
+    // A submission with nothing to run is done before the pool starts.
+    for (owner, _) in submissions.iter().enumerate().filter(|(i, _)| !jobs.iter().any(|j| j.owner == *i)) {
+        done(owner);
+    }
     let sandbox = Sandbox::detect(run::TASK_CAP);
-    let mut outcomes = run::run_all(&jobs, opts.jobs, &sandbox).into_iter();
+    let outcomes = run::run_all(&jobs, runner.jobs, &sandbox, done);
+    let mut outcomes: HashMap<(usize, &str), run::Outcome> =
+        jobs.iter().zip(outcomes).map(|(job, o)| ((job.owner, job.name.as_str()), o)).collect();
 
     let mut results = Vec::new();
-    for (ex, plan) in selected.iter().zip(plans) {
-        let relabel = |m: &str| relabel(m, &workspace, label, ex, sources, &course.root);
+    for (owner, (sub, plan)) in submissions.iter().zip(plans).enumerate() {
+        let ex = sub.exercise;
+        let relabel = |m: &str| relabel(m, &workspace, sub, &course.root);
+        let wanted = ex.tests.iter().filter(|t| sub.wants(t));
         let (build_message, tests) = match plan {
             Plan::NotBuilt(message) => {
-                let message = relabel(&message);
-                let tests =
-                    ex.tests.iter().map(|t| not_run(t, Status::NotBuilt, "the exercise did not build")).collect();
-                (message, tests)
+                let tests = wanted.map(|t| not_run(t, Status::NotBuilt, "the exercise did not build")).collect();
+                (relabel(&message), tests)
             }
             Plan::Run { names, .. } => {
-                let tests = ex
-                    .tests
-                    .iter()
+                let tests = wanted
                     .map(|spec| {
                         if !names.contains(&spec.name) {
                             return not_run(spec, Status::NotBuilt, "this hidden test is missing from the test build (a course bug: run `cargo xtask check`)");
                         }
-                        let o = outcomes.next().expect("one outcome per job");
+                        let o = outcomes.remove(&(owner, spec.name.as_str())).expect("one outcome per job");
                         TestResult {
                             name: spec.name.clone(),
                             status: o.status,
@@ -110,7 +171,12 @@ pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
         };
         results.push(ExerciseResult::new(&ex.id, &ex.dir, &ex.title, build_message, tests));
     }
-    Ok(Report::new(opts.mode, results))
+    Ok(results)
+}
+
+/// `<course>/target/threadlings`: the scratch directory unless told otherwise.
+pub fn default_scratch(course: &Course) -> PathBuf {
+    course.root.join("target").join("threadlings")
 }
 
 enum Plan {
@@ -118,12 +184,7 @@ enum Plan {
     Run { exe: PathBuf, names: Vec<String> },
 }
 
-fn plan(
-    ex: &Exercise,
-    staged: &Result<Staged, String>,
-    built: &std::collections::HashMap<PathBuf, Built>,
-    ws: &Path,
-) -> Plan {
+fn plan(ex: &Exercise, staged: &Result<Staged, String>, built: &HashMap<PathBuf, Built>, ws: &Path) -> Plan {
     let staged = match staged {
         Ok(s) => s,
         Err(missing) => return Plan::NotBuilt(missing.clone()),
@@ -138,7 +199,7 @@ fn plan(
     }
 }
 
-fn not_run(spec: &crate::catalogue::TestSpec, status: Status, message: &str) -> TestResult {
+fn not_run(spec: &TestSpec, status: Status, message: &str) -> TestResult {
     TestResult {
         name: spec.name.clone(),
         status,
@@ -153,9 +214,10 @@ fn not_run(spec: &crate::catalogue::TestSpec, status: Status, message: &str) -> 
 
 /// Rewrites scratch paths in compiler and panic messages to the paths the reader
 /// knows: their own sources, and "hidden test".
-fn relabel(message: &str, ws: &Path, label: &str, ex: &Exercise, sources: &Path, root: &Path) -> String {
-    let src = sources.strip_prefix(root).unwrap_or(sources).join(&ex.dir).join("src");
+fn relabel(message: &str, ws: &Path, sub: &Submission, root: &Path) -> String {
+    let (key, dir) = (&sub.key, &sub.exercise.dir);
+    let src = sub.sources.strip_prefix(root).unwrap_or(&sub.sources).join(dir).join("src");
     let out = message.replace(&format!("{}/", ws.display()), "");
-    let out = out.replace(&format!("{label}/{}/tests/hidden.rs", ex.dir), "hidden test");
-    out.replace(&format!("{label}/{}/src", ex.dir), &src.display().to_string())
+    let out = out.replace(&format!("{key}/{dir}/tests/hidden.rs"), "hidden test");
+    out.replace(&format!("{key}/{dir}/src"), &src.display().to_string())
 }

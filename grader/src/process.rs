@@ -2,7 +2,7 @@
 //! with resource limits, its output read through capped buffers, and is killed
 //! together with everything it started when it ends or runs out of time.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -26,12 +26,23 @@ pub struct Limits {
     pub memory_bytes: Option<u64>,
     /// `RLIMIT_NPROC`: tasks of this user, for when there is no cgroup.
     pub user_tasks: Option<u64>,
+    /// Copy the child's stderr to ours as it arrives (still captured): for a
+    /// trusted tool whose progress the user should see, such as cargo's build.
+    pub echo_stderr: bool,
 }
 
 impl Limits {
     /// Generous bounds for trusted tools such as cargo.
     pub fn tool(timeout: Duration) -> Limits {
-        Limits { timeout, output_cap: 64 << 20, cpu_secs: None, file_bytes: None, memory_bytes: None, user_tasks: None }
+        Limits {
+            timeout,
+            output_cap: 64 << 20,
+            cpu_secs: None,
+            file_bytes: None,
+            memory_bytes: None,
+            user_tasks: None,
+            echo_stderr: false,
+        }
     }
 }
 
@@ -130,8 +141,8 @@ pub fn run_in(mut cmd: Command, limits: &Limits, cell: Option<&Cell>) -> std::io
     let mut child = cmd.spawn()?;
     let pid = child.id() as libc::pid_t;
     let cap = limits.output_cap;
-    let out = read_capped(child.stdout.take().expect("piped stdout"), cap);
-    let err = read_capped(child.stderr.take().expect("piped stderr"), cap);
+    let out = read_capped(child.stdout.take().expect("piped stdout"), cap, false);
+    let err = read_capped(child.stderr.take().expect("piped stderr"), cap, limits.echo_stderr);
 
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
@@ -196,7 +207,7 @@ fn to_exit(status: std::process::ExitStatus) -> Exit {
 
 type Reader = mpsc::Receiver<Capped>;
 
-fn read_capped(mut pipe: impl Read + Send + 'static, cap: usize) -> Reader {
+fn read_capped(mut pipe: impl Read + Send + 'static, cap: usize, echo: bool) -> Reader {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let mut kept = Capped::default();
@@ -204,7 +215,13 @@ fn read_capped(mut pipe: impl Read + Send + 'static, cap: usize) -> Reader {
         loop {
             match pipe.read(&mut buf) {
                 Ok(0) | Err(_) => break,
-                Ok(n) => kept.push(&buf[..n], cap),
+                Ok(n) => {
+                    if echo {
+                        // Progress only: a closed stderr must not stop the capture.
+                        let _ = std::io::stderr().write_all(&buf[..n]);
+                    }
+                    kept.push(&buf[..n], cap)
+                }
             }
         }
         let _ = tx.send(kept);

@@ -30,6 +30,8 @@ pub struct Job {
     pub timeout_secs: u64,
     /// The scratch workspace: the test's working directory and insta's root.
     pub workspace: PathBuf,
+    /// Which submission the test belongs to, for progress reports.
+    pub owner: usize,
 }
 
 pub struct Outcome {
@@ -57,10 +59,15 @@ pub fn list(exe: &Path, workspace: &Path) -> Result<Vec<String>, String> {
 }
 
 /// Runs every job, `parallel` at a time, each run bounded by `sandbox`;
-/// outcomes come back in job order.
-pub fn run_all(jobs: &[Job], parallel: usize, sandbox: &Sandbox) -> Vec<Outcome> {
+/// outcomes come back in job order. `owner_done` hears of each owner whose
+/// last job has finished.
+pub fn run_all(jobs: &[Job], parallel: usize, sandbox: &Sandbox, owner_done: &(dyn Fn(usize) + Sync)) -> Vec<Outcome> {
     let next = AtomicUsize::new(0);
     let outcomes: Vec<Mutex<Option<Outcome>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    let mut left: std::collections::BTreeMap<usize, AtomicUsize> = std::collections::BTreeMap::new();
+    for job in jobs {
+        left.entry(job.owner).or_default().fetch_add(1, Ordering::Relaxed);
+    }
     std::thread::scope(|s| {
         for _ in 0..parallel.clamp(1, jobs.len().max(1)) {
             s.spawn(|| {
@@ -68,6 +75,9 @@ pub fn run_all(jobs: &[Job], parallel: usize, sandbox: &Sandbox) -> Vec<Outcome>
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
                     *outcomes[i].lock().unwrap() = Some(run_one(job, sandbox));
+                    if left[&job.owner].fetch_sub(1, Ordering::AcqRel) == 1 {
+                        owner_done(job.owner);
+                    }
                 }
             });
         }
@@ -84,6 +94,7 @@ fn run_one(job: &Job, sandbox: &Sandbox) -> Outcome {
         file_bytes: Some(FILE_CAP),
         memory_bytes: Some(MEMORY_CAP),
         user_tasks: if sandbox.has_cgroups() { None } else { sandbox.user_tasks_fallback() },
+        echo_stderr: false,
     };
     let mut duration = Duration::ZERO;
     for run in 1..=job.repeat {

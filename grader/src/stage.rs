@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalogue::{Course, Exercise};
 use crate::error::Error;
+use crate::grade::Submission;
 
 /// Largest learner source tree staged; beyond it grading stops with an error.
 const MAX_SOURCE_BYTES: u64 = 8 << 20;
@@ -20,10 +21,12 @@ pub struct Scratch {
     _lock: File,
 }
 
-/// One exercise made ready to build.
+/// One submission made ready to build.
 pub struct Staged {
     /// The staged crate's manifest, as cargo reports it back.
     pub manifest: PathBuf,
+    /// Its package name (the library is always named after the exercise's crate).
+    pub package: String,
 }
 
 impl Scratch {
@@ -51,37 +54,41 @@ impl Scratch {
         self.dir.join("target")
     }
 
-    /// The workspace for sources labelled `label` ("exercises", "solutions", ...).
+    /// The workspace of the batch `label` ("exercises", "solutions", ...).
     ///
-    /// Members live at `<label>/<dir>` inside it: cargo names artifacts after a
-    /// member's path relative to its workspace, so the label keeps, say, the
-    /// solution's test executable from standing in for the learner's.
+    /// Members live at `<key>/<dir>` inside it (see [`Scratch::member`]): cargo
+    /// names artifacts after a member's path relative to its workspace, so the key
+    /// keeps, say, the solution's test executable from standing in for the learner's.
     pub fn workspace(&self, label: &str) -> PathBuf {
         self.dir.join(label)
     }
 
-    /// Stages `exercises` from `sources` (a tree shaped like `exercises/`) into the
-    /// workspace `label`; an exercise whose sources are missing maps to `Err`.
+    /// The staged crate of submission `key` of exercise `dir` in batch `label`.
+    pub fn member(&self, label: &str, key: &str, dir: &str) -> PathBuf {
+        self.workspace(label).join(key).join(dir)
+    }
+
+    /// Stages every submission into the workspace `label`, each at
+    /// `<key>/<dir>/`; a submission whose sources are missing maps to `Err`.
     pub fn stage(
         &self,
         course: &Course,
         label: &str,
-        sources: &Path,
-        exercises: &[&Exercise],
+        submissions: &[Submission],
     ) -> Result<Vec<Result<Staged, String>>, Error> {
         let ws = self.workspace(label);
-        let ex_root = ws.join(label);
         claim(&ws, course)?;
-        mkdir(&ex_root)?;
-        remove_strays(&ex_root, course)?;
-        write_if_changed(&ws.join("Cargo.toml"), workspace_manifest(course, label).as_bytes())?;
+        remove_strays(&ws, course)?;
         let lock =
             fs::read(&course.paths.lockfile).map_err(|e| Error::io("read the lock file", &course.paths.lockfile, e))?;
         write_if_changed(&ws.join("Cargo.lock"), &lock)?;
         let mut staged = Vec::new();
-        for ex in exercises {
-            let source_dir = sources.join(&ex.dir).join("src");
-            let crate_dir = ex_root.join(&ex.dir);
+        let mut members = Vec::new();
+        for sub in submissions {
+            let ex = sub.exercise;
+            let source_dir = sub.sources.join(&ex.dir).join("src");
+            let member = format!("{}/{}", sub.key, ex.dir);
+            let crate_dir = ws.join(&member);
             if !source_dir.join("lib.rs").is_file() {
                 // Keep the workspace loadable: a member without sources is removed.
                 let _ = fs::remove_dir_all(&crate_dir);
@@ -93,14 +100,20 @@ impl Scratch {
                 )));
                 continue;
             }
-            stage_one(course, ex, &source_dir, &crate_dir)?;
-            staged.push(Ok(Staged { manifest: crate_dir.join("Cargo.toml") }));
+            // Package names are unique in a workspace; the library keeps the
+            // exercise's crate name, which is what the hidden tests import.
+            let shared = submissions.iter().filter(|s| s.exercise.crate_name == ex.crate_name).count() > 1;
+            let package = if shared { format!("{}-{}", ex.crate_name, sub.key) } else { ex.crate_name.clone() };
+            stage_one(course, ex, &package, &source_dir, &crate_dir)?;
+            staged.push(Ok(Staged { manifest: crate_dir.join("Cargo.toml"), package }));
+            members.push(member);
         }
+        write_if_changed(&ws.join("Cargo.toml"), workspace_manifest(course, &members).as_bytes())?;
         Ok(staged)
     }
 }
 
-fn stage_one(course: &Course, ex: &Exercise, source_dir: &Path, crate_dir: &Path) -> Result<(), Error> {
+fn stage_one(course: &Course, ex: &Exercise, package: &str, source_dir: &Path, crate_dir: &Path) -> Result<(), Error> {
     let mut budget = MAX_SOURCE_BYTES;
     sync_tree(source_dir, &crate_dir.join("src"), &mut |_| true, &mut budget)?;
     let hidden = course.paths.hidden.join(&ex.dir);
@@ -118,24 +131,28 @@ fn stage_one(course: &Course, ex: &Exercise, source_dir: &Path, crate_dir: &Path
     } else {
         let _ = fs::remove_dir_all(tests.join("snapshots"));
     }
-    write_if_changed(&crate_dir.join("Cargo.toml"), crate_manifest(course, ex).as_bytes())
+    write_if_changed(&crate_dir.join("Cargo.toml"), crate_manifest(course, ex, package).as_bytes())
 }
 
-fn workspace_manifest(course: &Course, label: &str) -> String {
+fn workspace_manifest(course: &Course, members: &[String]) -> String {
     let mut deps = String::new();
     for (name, spec) in &course.dependencies {
         deps.push_str(&format!("{name} = {spec}\n"));
     }
+    let members = toml::Value::Array(members.iter().cloned().map(toml::Value::String).collect());
+    // The leanest profile that keeps verdicts meaningful: line tables for the
+    // learner's and the hidden tests' frames (deadlock reports name them),
+    // nothing optimised, no debug info in dependencies, no incremental caches.
     format!(
         "# Generated by the grader for each run; edits are overwritten.\n\
-         [workspace]\nresolver = \"3\"\nmembers = [\"{label}/*\"]\n\n\
+         [workspace]\nresolver = \"3\"\nmembers = {members}\n\n\
          [workspace.dependencies]\n{deps}\n\
-         [profile.dev]\ndebug = \"line-tables-only\"\n\n\
-         [profile.dev.package.\"*\"]\nopt-level = 1\n"
+         [profile.dev]\nopt-level = 0\ndebug = \"line-tables-only\"\nincremental = false\n\n\
+         [profile.dev.package.\"*\"]\ndebug = false\n"
     )
 }
 
-fn crate_manifest(course: &Course, ex: &Exercise) -> String {
+fn crate_manifest(course: &Course, ex: &Exercise, package: &str) -> String {
     let mut deps = String::new();
     for name in course.dependencies.keys().filter(|n| !ex.dependencies.contains_key(*n)) {
         deps.push_str(&format!("{name}.workspace = true\n"));
@@ -147,9 +164,9 @@ fn crate_manifest(course: &Course, ex: &Exercise) -> String {
     let support = toml::Value::String(course.paths.support.display().to_string());
     format!(
         "# Generated by the grader for each run; edits are overwritten.\n\
-         [package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\
+         [package]\nname = \"{package}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\
          autobins = false\nautoexamples = false\nautotests = false\nautobenches = false\nbuild = false\n\n\
-         [lib]\npath = \"src/lib.rs\"\ntest = false\ndoctest = false\n\n\
+         [lib]\nname = \"{name}\"\npath = \"src/lib.rs\"\ntest = false\ndoctest = false\n\n\
          [[test]]\nname = \"hidden\"\npath = \"tests/hidden.rs\"\n\n\
          [features]\ndefault = {features}\n\n\
          [dependencies]\n{deps}\n\
@@ -173,13 +190,16 @@ fn claim(ws: &Path, course: &Course) -> Result<(), Error> {
     fs::write(&marker, root).map_err(|e| Error::io("write the scratch workspace marker", &marker, e))
 }
 
-/// Removes staged crates no longer in the catalogue, so the workspace stays loadable.
-fn remove_strays(ex_root: &Path, course: &Course) -> Result<(), Error> {
-    let entries = fs::read_dir(ex_root).map_err(|e| Error::io("list the scratch workspace", ex_root, e))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        if !course.exercises.iter().any(|e| name == e.dir.as_str()) {
-            let _ = fs::remove_dir_all(entry.path());
+/// Removes staged crates of exercises no longer in the catalogue. Other
+/// submissions' crates stay: they are not members of this build, and a later
+/// batch that grades them again rebuilds nothing.
+fn remove_strays(ws: &Path, course: &Course) -> Result<(), Error> {
+    let entries = fs::read_dir(ws).map_err(|e| Error::io("list the scratch workspace", ws, e))?;
+    for key in entries.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_dir())) {
+        for crate_dir in fs::read_dir(key.path()).into_iter().flatten().flatten() {
+            if !course.exercises.iter().any(|e| crate_dir.file_name() == e.dir.as_str()) {
+                let _ = fs::remove_dir_all(crate_dir.path());
+            }
         }
     }
     Ok(())

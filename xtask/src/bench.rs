@@ -15,9 +15,9 @@ use grader::process::{self, Exit, Limits};
 
 pub fn run(root: &Path, runs: usize) -> Result<(), Error> {
     let course = Course::load(root)?;
-    let scratch = course.root.join("target").join("threadlings");
+    let scratch = grade::default_scratch(&course);
     let mut opts = Options::new(Mode::Solutions);
-    opts.scratch = Some(scratch.clone());
+    opts.runner.scratch = Some(scratch.clone());
     // Warm-up: builds everything once, so both sides below are warm.
     grade::grade(&course, &opts)?;
     cargo_test(&scratch)?;

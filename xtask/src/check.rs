@@ -1,22 +1,31 @@
 //! The course check: is the course still sound? Catalogue and directories agree;
-//! every starter fails every hidden test and every solution passes them all, run
-//! after run with the same verdicts; every wrong solution is caught.
+//! every recorded starter fails every hidden test and every solution passes them
+//! all, run after run with the same verdicts; every wrong solution is caught.
+//!
+//! All of it is one grading batch: the starters, solutions and wrong solutions
+//! of the selected exercises are members of one scratch workspace, built in one
+//! cargo call and run in one pool of test processes.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
+use std::sync::Mutex;
 use std::time::Instant;
 
-use grader::catalogue::Course;
+use grader::catalogue::{Course, Exercise};
 use grader::error::Error;
-use grader::grade::{self, Options};
-use grader::model::{Mode, Report, Status};
+use grader::grade::{self, Runner, Submission};
+use grader::model::{ExerciseResult, Status};
 use grader::process;
 
+use crate::starters::{self, Record, Starter};
 use crate::{layout, wrong};
 
-#[derive(Debug, Clone)]
+/// Test processes at once per CPU in the check's pool.
+pub const CHECK_JOBS_PER_CPU: usize = 4;
+
+#[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     /// Times to grade everything; verdicts must not change between runs.
     pub runs: usize,
@@ -26,27 +35,239 @@ pub struct CheckOptions {
     /// CPU-bound processes kept running beside the check, to prove verdicts hold
     /// on a loaded machine.
     pub hogs: usize,
+    /// Fail when an exercise's `src/` is not its recorded starter, instead of
+    /// taking it for a learner's work: for authors before they publish.
+    pub strict: bool,
 }
 
-impl CheckOptions {
-    pub fn runs(runs: usize) -> CheckOptions {
-        CheckOptions { runs, ids: Vec::new(), hogs: 0 }
+/// What one grading of one exercise found.
+#[derive(Debug, Clone, Default)]
+pub struct ExerciseCheck {
+    pub id: String,
+    pub dir: String,
+    /// Why the starter was not graded, when it was not.
+    pub starter_skipped: Option<String>,
+    pub starter: Vec<String>,
+    pub solution: Vec<String>,
+    pub wrong: Vec<String>,
+    /// (submission key, test) -> verdict, to compare runs.
+    pub verdicts: BTreeMap<(String, String), Status>,
+    pub points: Points,
+}
+
+/// Points and counts for the run summary.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Points {
+    pub starter: (u32, u32),
+    pub solution: (u32, u32),
+    /// Wrong solutions caught, of all.
+    pub wrong: (usize, usize),
+}
+
+impl ExerciseCheck {
+    pub fn problems(&self) -> impl Iterator<Item = &String> {
+        self.starter.iter().chain(&self.solution).chain(&self.wrong)
     }
 }
 
-/// Runs the check, writing progress to `out`; returns the problems found.
-pub fn run(root: &Path, opts: &CheckOptions, out: &mut dyn Write) -> Result<Vec<String>, Error> {
-    let course = Course::load(root)?;
-    let selected: Vec<String> = course.select(&opts.ids)?.iter().map(|e| e.id.clone()).collect();
-    let only: &[String] = if opts.ids.is_empty() { &[] } else { &selected };
-    let mut problems = layout::problems(&course, only);
-    let (wrongs, header_problems) = wrong::discover(&course);
-    let wrongs: Vec<_> = wrongs.into_iter().filter(|w| selected.contains(&w.id)).collect();
-    problems.extend(
-        header_problems
-            .into_iter()
-            .filter(|p| only.is_empty() || wrongs.iter().any(|w| p.starts_with(&w.file.display().to_string()))),
+/// Static problems: the layout of the selected exercises (all when `ids` is
+/// empty), wrong-solution headers, and the starter record.
+pub fn static_problems(course: &Course, ids: &[String]) -> Result<Vec<String>, Error> {
+    let only: Vec<String> = if ids.is_empty() { Vec::new() } else { ids.to_vec() };
+    let mut problems = layout::problems(course, &only);
+    let (wrongs, header_problems) = wrong::discover(course);
+    problems.extend(header_problems.into_iter().filter(|p| {
+        only.is_empty() || wrongs.iter().any(|w| only.contains(&w.id) && p.starts_with(&w.file.display().to_string()))
+    }));
+    let record = Record::load(course)?;
+    for ex in course.exercises.iter().filter(|e| only.is_empty() || only.contains(&e.id)) {
+        if !record.digests.contains_key(&ex.dir) {
+            problems.push(format!(
+                "exercise {} ({}): {} has no digest of its starter: run `{}`",
+                ex.id,
+                ex.dir,
+                starters::RECORD,
+                starters::UPDATE
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Grades the starters, solutions and wrong solutions of `selected` in one
+/// batch; progress lines go to `progress`.
+pub fn grade_exercises(
+    course: &Course,
+    selected: &[&Exercise],
+    strict: bool,
+    progress: &mut (dyn Write + Send),
+) -> Result<Vec<ExerciseCheck>, Error> {
+    let record = Record::load(course)?;
+    let (wrongs, _) = wrong::discover(course);
+    let wrongs: Vec<&wrong::Wrong> = wrongs.iter().filter(|w| selected.iter().any(|e| e.id == w.id)).collect();
+    let scratch = grade::default_scratch(course);
+    // Per process: two checks at once must not rewrite each other's trees.
+    let wrong_root = scratch.join("check-sources").join(std::process::id().to_string());
+    wrong::materialize(course, &wrongs, &wrong_root)?;
+
+    let mut checks: Vec<ExerciseCheck> =
+        selected.iter().map(|e| ExerciseCheck { id: e.id.clone(), dir: e.dir.clone(), ..Default::default() }).collect();
+    // Exercise by exercise, so progress can be told as each one finishes;
+    // within one, wrong solutions first: they wait out patiences and timeouts.
+    let mut submissions = Vec::new();
+    let mut roles = Vec::new();
+    for (ex, check) in selected.iter().zip(&mut checks) {
+        for w in wrongs.iter().filter(|w| w.id == ex.id) {
+            let mut sub = Submission::new(ex, &w.key(), &wrong_root.join(w.key()));
+            sub.only = Some(w.must_fail.clone());
+            submissions.push(sub);
+            roles.push(Role::Wrong(w));
+        }
+        match record.status(course, ex)? {
+            Starter::Pristine => {
+                submissions.push(Submission::new(ex, "starter", &course.paths.exercises));
+                roles.push(Role::Starter);
+            }
+            Starter::Changed if strict => check.starter.push(format!(
+                "exercise {}: {} differs from its recorded starter in {}: if the change is meant, run `{}`",
+                ex.id,
+                course.paths.exercises.join(&ex.dir).join("src").display(),
+                starters::RECORD,
+                starters::UPDATE
+            )),
+            Starter::Changed => {
+                check.starter_skipped = Some(format!(
+                    "exercises/{}/src/ is not the recorded starter (a learner's work): its starter check is skipped",
+                    ex.dir
+                ))
+            }
+            Starter::Unrecorded => check.starter.push(format!(
+                "exercise {}: no recorded starter in {}: run `{}`",
+                ex.id,
+                starters::RECORD,
+                starters::UPDATE
+            )),
+        }
+        submissions.push(Submission::new(ex, "solution", &course.paths.solutions));
+        roles.push(Role::Solution);
+    }
+
+    let kinds = format!(
+        "{} starters, {} solutions and {} wrong solutions",
+        roles.iter().filter(|r| matches!(r, Role::Starter)).count(),
+        selected.len(),
+        wrongs.len()
     );
+    let _ = writeln!(progress, "course check: building {kinds} of {} exercises in one batch ...", selected.len());
+    let start = Instant::now();
+    let progress = Mutex::new(progress);
+    let left: Mutex<BTreeMap<&str, usize>> = Mutex::new(BTreeMap::new());
+    for sub in &submissions {
+        *left.lock().unwrap().entry(sub.exercise.id.as_str()).or_default() += 1;
+    }
+    let exercises_done = Mutex::new(0);
+    let on_done = |i: usize| {
+        let ex = submissions[i].exercise;
+        let mut left = left.lock().unwrap();
+        let n = left.get_mut(ex.id.as_str()).expect("counted");
+        *n -= 1;
+        if *n == 0 {
+            let mut done = exercises_done.lock().unwrap();
+            *done += 1;
+            let _ = writeln!(
+                progress.lock().unwrap(),
+                "course check: {} {} graded ({} of {} exercises, {:.0} s)",
+                ex.id,
+                ex.title,
+                *done,
+                selected.len(),
+                start.elapsed().as_secs_f64()
+            );
+        }
+    };
+    // Most hidden-test time in a check is wrong solutions sleeping out a
+    // rendezvous patience, not CPU: a wider pool than a learner's grade.
+    let runner = Runner { show_build: true, jobs: CHECK_JOBS_PER_CPU * Runner::default().jobs, ..Runner::default() };
+    let results = grade::grade_batch(course, "check", &submissions, &runner, &on_done);
+    let _ = std::fs::remove_dir_all(&wrong_root);
+    let results = results?;
+
+    for ((sub, role), result) in submissions.iter().zip(&roles).zip(&results) {
+        let check = checks.iter_mut().find(|c| c.id == sub.exercise.id).expect("selected");
+        for t in &result.tests {
+            check.verdicts.insert((sub.key.clone(), t.name.clone()), t.status);
+        }
+        match role {
+            Role::Starter => judge_starter(check, result),
+            Role::Solution => judge_solution(check, result),
+            Role::Wrong(w) => judge_wrong(check, result, w),
+        }
+    }
+    Ok(checks)
+}
+
+enum Role<'a> {
+    Starter,
+    Solution,
+    Wrong(&'a wrong::Wrong),
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    if line.is_empty() { String::new() } else { format!(": {line}") }
+}
+
+fn judge_starter(check: &mut ExerciseCheck, result: &ExerciseResult) {
+    check.points.starter = (result.score, result.max_score);
+    if !result.build_message.is_empty() {
+        let why = first_line(&result.build_message);
+        check.starter.push(format!("the starter of {} does not build (starters must compile){why}", result.id));
+        return;
+    }
+    for t in result.tests.iter().filter(|t| t.status == Status::Passed) {
+        check.starter.push(format!("the starter of {} passes hidden test '{}'", result.id, t.name));
+    }
+}
+
+fn judge_solution(check: &mut ExerciseCheck, result: &ExerciseResult) {
+    check.points.solution = (result.score, result.max_score);
+    for t in result.tests.iter().filter(|t| t.status != Status::Passed) {
+        let why = first_line(if t.message.is_empty() { &result.build_message } else { &t.message });
+        check.solution.push(format!(
+            "the solution of {} does not pass hidden test '{}' ({}){why}",
+            result.id,
+            t.name,
+            t.status.as_str()
+        ));
+    }
+}
+
+fn judge_wrong(check: &mut ExerciseCheck, result: &ExerciseResult, w: &wrong::Wrong) {
+    check.points.wrong.1 += 1;
+    let at = format!("{} wrong/{}.rs", w.dir, w.name);
+    if !result.build_message.is_empty() {
+        let why = first_line(&result.build_message);
+        check.wrong.push(format!("{at} does not build, so it proves nothing{why}"));
+        return;
+    }
+    let passed: Vec<&str> =
+        result.tests.iter().filter(|t| t.status == Status::Passed).map(|t| t.name.as_str()).collect();
+    if passed.is_empty() {
+        check.points.wrong.0 += 1;
+    }
+    for name in passed {
+        check.wrong.push(format!("{at}: hidden test '{name}' passed this wrong solution"));
+    }
+}
+
+/// `cargo xtask check`: the static problems, then `runs` gradings with their
+/// verdicts compared. Returns every problem found.
+pub fn run(root: &Path, opts: &CheckOptions, out: &mut (dyn Write + Send)) -> Result<Vec<String>, Error> {
+    let course = Course::load(root)?;
+    let selected = course.select(&opts.ids)?;
+    let ids: Vec<String> =
+        if opts.ids.is_empty() { Vec::new() } else { selected.iter().map(|e| e.id.clone()).collect() };
+    let mut problems = static_problems(&course, &ids)?;
     if !problems.is_empty() {
         return Ok(report(out, problems));
     }
@@ -54,65 +275,50 @@ pub fn run(root: &Path, opts: &CheckOptions, out: &mut dyn Write) -> Result<Vec<
     if opts.hogs > 0 {
         let _ = writeln!(out, "with {} CPU-bound processes running beside the check", opts.hogs);
     }
-    let scratch = course.root.join("target").join("threadlings");
-    let mut seen: BTreeMap<(Mode, String, String), Status> = BTreeMap::new();
-    for n in 1..=opts.runs {
+    let mut seen: BTreeMap<(String, String, String), Status> = BTreeMap::new();
+    for n in 1..=opts.runs.max(1) {
         let start = Instant::now();
-        let starters = grade_all(&course, Mode::Exercises, &selected, &scratch)?;
-        let solutions = grade_all(&course, Mode::Solutions, &selected, &scratch)?;
-        for (report, want_pass) in [(&starters, false), (&solutions, true)] {
-            for ex in &report.exercises {
-                for t in &ex.tests {
-                    let passed = t.status == Status::Passed;
-                    if passed != want_pass {
-                        let whose = if want_pass { "the solution" } else { "the starter" };
-                        let first_line = t.message.lines().next().unwrap_or_default();
-                        problems.push(format!(
-                            "run {n}: {whose} of {} {} hidden test '{}' ({}){}",
-                            ex.id,
-                            if passed { "passes" } else { "does not pass" },
-                            t.name,
-                            t.status.as_str(),
-                            if first_line.is_empty() { String::new() } else { format!(": {first_line}") }
-                        ));
-                    }
-                    let key = (report.mode, ex.id.clone(), t.name.clone());
-                    if let Some(before) = seen.insert(key, t.status).filter(|b| *b != t.status) {
-                        problems.push(format!(
-                            "run {n}: the verdict of {} '{}' ({}) changed from {} to {}",
-                            ex.id,
-                            t.name,
-                            report.mode.as_str(),
-                            before.as_str(),
-                            t.status.as_str()
-                        ));
-                    }
+        let checks = grade_exercises(&course, &selected, opts.strict, out)?;
+        let mut total = Points::default();
+        let mut skipped = Vec::new();
+        for c in &checks {
+            let add = |a: &mut (u32, u32), b: (u32, u32)| *a = (a.0 + b.0, a.1 + b.1);
+            add(&mut total.starter, c.points.starter);
+            add(&mut total.solution, c.points.solution);
+            total.wrong = (total.wrong.0 + c.points.wrong.0, total.wrong.1 + c.points.wrong.1);
+            if let Some(note) = &c.starter_skipped {
+                let _ = writeln!(out, "note: {note}");
+                skipped.push(c.id.clone());
+            }
+            problems.extend(c.problems().map(|p| format!("run {n}: {p}")));
+            for ((key, test), status) in &c.verdicts {
+                let at = (c.id.clone(), key.clone(), test.clone());
+                if let Some(before) = seen.insert(at, *status).filter(|b| b != status) {
+                    problems.push(format!(
+                        "run {n}: the verdict of {} '{test}' ({key}) changed from {} to {}",
+                        c.id,
+                        before.as_str(),
+                        status.as_str()
+                    ));
                 }
             }
         }
-        let uncaught = wrong::check(&course, &wrongs, &scratch)?;
+        let skipped =
+            if skipped.is_empty() { String::new() } else { format!(" ({} skipped: learner work)", skipped.join(", ")) };
         let _ = writeln!(
             out,
-            "run {n}/{}: starters {}/{}, solutions {}/{}, wrong solutions caught {}/{} ({:.1} s)",
-            opts.runs,
-            starters.score,
-            starters.max_score,
-            solutions.score,
-            solutions.max_score,
-            wrongs.len() - uncaught.len().min(wrongs.len()),
-            wrongs.len(),
+            "run {n}/{}: starters {}/{}{skipped}, solutions {}/{}, wrong solutions caught {}/{} ({:.1} s)",
+            opts.runs.max(1),
+            total.starter.0,
+            total.starter.1,
+            total.solution.0,
+            total.solution.1,
+            total.wrong.0,
+            total.wrong.1,
             start.elapsed().as_secs_f64()
         );
-        problems.extend(uncaught.into_iter().map(|p| format!("run {n}: {p}")));
     }
     Ok(report(out, problems))
-}
-
-fn grade_all(course: &Course, mode: Mode, ids: &[String], scratch: &Path) -> Result<Report, Error> {
-    let mut opts = Options::new(mode);
-    opts.ids = ids.to_vec();
-    opts.scratch = Some(scratch.to_path_buf());
-    grade::grade(course, &opts)
 }
 
 /// Busy loops in processes of their own, stopped when the returned values drop.

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod check;
 pub mod layout;
 pub mod snapshots;
+pub mod starters;
 pub mod wrong;
 
 use std::path::PathBuf;
@@ -13,12 +14,18 @@ const HELP: &str = "\
 Course author tasks.
 
 Usage:
-  cargo xtask check [--runs N] [--hogs N] [EXERCISE...]
+  cargo xtask check [--runs N] [--hogs N] [--strict] [EXERCISE...]
                                  the course check: catalogue and directories agree, every
-                                 starter scores 0 and every solution full marks N times in
-                                 a row (default 3) with the same verdicts, every wrong
-                                 solution is caught; --hogs N keeps N CPU-bound processes
-                                 running beside it; EXERCISEs limit the grading
+                                 recorded starter scores 0 and every solution full marks N
+                                 times in a row (default 3) with the same verdicts, every
+                                 wrong solution is caught; --hogs N keeps N CPU-bound
+                                 processes running beside it; --strict fails when an
+                                 exercise's src/ is not its recorded starter (otherwise it
+                                 is taken for a learner's work and its starter check is
+                                 skipped); EXERCISEs limit the grading
+  cargo xtask starters [--update]
+                                 whether each exercise's src/ is its recorded starter;
+                                 --update records every src/ as it is now
   cargo xtask snapshots EXERCISE...
                                  write the hidden tests' snapshots from the reference
                                  solutions into grader/hidden/exercises/<dir>/snapshots/,
@@ -44,9 +51,15 @@ pub fn main(args: Vec<String>) -> ExitCode {
     };
     let result = match args.task.as_str() {
         "check" => {
-            let opts = check::CheckOptions { runs: args.runs.unwrap_or(3), ids: args.ids, hogs: args.hogs };
+            let opts = check::CheckOptions {
+                runs: args.runs.unwrap_or(3),
+                ids: args.ids,
+                hogs: args.hogs,
+                strict: args.strict,
+            };
             check::run(&repo_root(), &opts, &mut std::io::stdout()).map(|problems| problems.is_empty())
         }
+        "starters" => starters::run(&repo_root(), args.update, &mut std::io::stdout()),
         "bench" => bench::run(&repo_root(), args.runs.unwrap_or(5)).map(|()| true),
         "snapshots" => snapshots::run(&repo_root(), &args.ids).map(|()| true),
         _ => {
@@ -68,11 +81,13 @@ struct Args {
     task: String,
     runs: Option<usize>,
     hogs: usize,
+    strict: bool,
+    update: bool,
     ids: Vec<String>,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
-    let mut parsed = Args { task: "help".into(), runs: None, hogs: 0, ids: Vec::new() };
+    let mut parsed = Args { task: "help".into(), runs: None, hogs: 0, strict: false, update: false, ids: Vec::new() };
     let mut it = args.iter();
     let number = |flag: &str, v: Option<&String>| -> Result<usize, String> {
         let v = v.ok_or(format!("{flag} needs a number"))?;
@@ -82,8 +97,10 @@ fn parse(args: &[String]) -> Result<Args, String> {
         match arg.as_str() {
             "--runs" => parsed.runs = Some(number("--runs", it.next())?.max(1)),
             "--hogs" => parsed.hogs = number("--hogs", it.next())?,
+            "--strict" if parsed.task == "check" => parsed.strict = true,
+            "--update" if parsed.task == "starters" => parsed.update = true,
             "-h" | "--help" | "help" => parsed.task = "help".into(),
-            "check" | "bench" | "snapshots" if parsed.task == "help" => parsed.task = arg.clone(),
+            "check" | "bench" | "snapshots" | "starters" if parsed.task == "help" => parsed.task = arg.clone(),
             other if other.starts_with('-') => return Err(format!("unknown option '{other}'")),
             _ if parsed.task == "check" || parsed.task == "snapshots" => parsed.ids.push(arg.clone()),
             other => return Err(format!("unknown argument '{other}'")),

@@ -17,12 +17,12 @@ use grader::process::{self, Exit, Limits};
 
 pub fn run(root: &Path, ids: &[String]) -> Result<(), Error> {
     let course = Course::load(root)?;
-    let scratch = course.root.join("target").join("threadlings");
+    let scratch = grade::default_scratch(&course);
     for ex in course.select(ids)? {
         // Stages and builds the solution with its hidden tests.
         let mut opts = Options::new(Mode::Solutions);
         opts.ids = vec![ex.id.clone()];
-        opts.scratch = Some(scratch.clone());
+        opts.runner.scratch = Some(scratch.clone());
         grade::grade(&course, &opts)?;
 
         let ws = scratch.join("solutions");
@@ -34,7 +34,9 @@ pub fn run(root: &Path, ids: &[String]) -> Result<(), Error> {
             .env("INSTA_UPDATE", "always")
             .env("INSTA_FORCE_PASS", "0")
             .env("INSTA_WORKSPACE_ROOT", &ws)
-            .env_remove("CI");
+            .env_remove("CI")
+            // One at a time: several hidden tests count their process's threads.
+            .args(["--", "--test-threads=1"]);
         compile::neutralize_cargo_env(&mut cmd);
         let done = process::run(cmd, &Limits::tool(Duration::from_secs(600)))
             .map_err(|e| Error::Tool { tool: "cargo".into(), why: e.to_string() })?;

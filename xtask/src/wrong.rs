@@ -8,14 +8,11 @@
 //! //! Must fail: downloads_are_in_flight_at_the_same_time
 //! ```
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use grader::catalogue::Course;
 use grader::error::Error;
-use grader::grade::{self, Options};
-use grader::model::{Mode, Report, Status};
 
 pub struct Wrong {
     pub dir: String,
@@ -23,6 +20,13 @@ pub struct Wrong {
     pub name: String,
     pub file: PathBuf,
     pub must_fail: Vec<String>,
+}
+
+impl Wrong {
+    /// The submission key of this wrong solution in the check's batch.
+    pub fn key(&self) -> String {
+        format!("wrong-{}", self.name)
+    }
 }
 
 /// Every wrong solution in the course, and the problems with their headers.
@@ -54,65 +58,27 @@ pub fn discover(course: &Course) -> (Vec<Wrong>, Vec<String>) {
                 problems.push(format!("{at}: must fail '{name}', which is not a hidden test of {}", ex.id));
             }
             let name = file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                problems.push(format!("{at}: name the file with letters, digits and '_' only"));
+                continue;
+            }
             found.push(Wrong { dir: ex.dir.clone(), id: ex.id.clone(), name, file, must_fail });
         }
     }
     (found, problems)
 }
 
-/// Grades every wrong solution and lists the tests that failed to catch one.
-///
-/// The k-th wrong solution of every exercise share one build, so the number of
-/// builds is the largest number of wrong solutions of any one exercise.
-pub fn check(course: &Course, wrongs: &[Wrong], scratch: &Path) -> Result<Vec<String>, Error> {
-    let mut rounds: BTreeMap<usize, Vec<&Wrong>> = BTreeMap::new();
-    let mut per_exercise: BTreeMap<&str, usize> = BTreeMap::new();
+/// Writes each wrong solution as a source tree under `root`: the solution's
+/// `src/` with `lib.rs` replaced, at `<root>/<key>/<dir>/src/`, shaped like
+/// `exercises/` so the grader stages it like any other submission.
+pub fn materialize(course: &Course, wrongs: &[&Wrong], root: &Path) -> Result<(), Error> {
+    let _ = fs::remove_dir_all(root);
     for w in wrongs {
-        let k = per_exercise.entry(&w.dir).or_default();
-        rounds.entry(*k).or_default().push(w);
-        *k += 1;
+        let src = root.join(w.key()).join(&w.dir).join("src");
+        copy_dir(&course.paths.solutions.join(&w.dir).join("src"), &src)?;
+        fs::copy(&w.file, src.join("lib.rs")).map_err(|e| Error::io("copy a wrong solution", &w.file, e))?;
     }
-    let mut problems = Vec::new();
-    for (k, round) in rounds {
-        let label = format!("wrong-{k}");
-        // Per process: two checks at once must not rebuild each other's trees.
-        let tree = scratch.join("wrong-sources").join(std::process::id().to_string()).join(&label);
-        let _ = fs::remove_dir_all(&tree);
-        for w in &round {
-            let src = tree.join(&w.dir).join("src");
-            copy_dir(&course.paths.solutions.join(&w.dir).join("src"), &src)?;
-            fs::copy(&w.file, src.join("lib.rs")).map_err(|e| Error::io("copy a wrong solution", &w.file, e))?;
-        }
-        let mut opts = Options::new(Mode::Exercises);
-        opts.ids = round.iter().map(|w| w.id.clone()).collect();
-        opts.scratch = Some(scratch.to_path_buf());
-        opts.sources = Some((label, tree.clone()));
-        let report = grade::grade(course, &opts);
-        let _ = fs::remove_dir_all(&tree);
-        let report = report?;
-        for w in round {
-            problems.extend(uncaught(&report, w));
-        }
-    }
-    Ok(problems)
-}
-
-fn uncaught(report: &Report, w: &Wrong) -> Vec<String> {
-    let Some(ex) = report.exercises.iter().find(|e| e.id == w.id) else {
-        return vec![format!("{}: was not graded", w.file.display())];
-    };
-    w.must_fail
-        .iter()
-        .filter(|name| ex.tests.iter().any(|t| &&t.name == name && t.status == Status::Passed))
-        .map(|name| {
-            format!(
-                "{}: hidden test '{name}' passed this wrong solution ({} wrong/{})",
-                w.file.display(),
-                w.dir,
-                w.name
-            )
-        })
-        .collect()
+    Ok(())
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
