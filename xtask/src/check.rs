@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -38,6 +38,10 @@ pub struct CheckOptions {
     /// Fail when an exercise's `src/` is not its recorded starter, instead of
     /// taking it for a learner's work: for authors before they publish.
     pub strict: bool,
+    /// Cargo's target directory; the grader's default when `None`.
+    pub target_dir: Option<PathBuf>,
+    /// Show cargo's build progress on stderr.
+    pub show_build: bool,
 }
 
 /// What one grading of one exercise found.
@@ -99,7 +103,7 @@ pub fn static_problems(course: &Course, ids: &[String]) -> Result<Vec<String>, E
 pub fn grade_exercises(
     course: &Course,
     selected: &[&Exercise],
-    strict: bool,
+    opts: &CheckOptions,
     progress: &mut (dyn Write + Send),
 ) -> Result<Vec<ExerciseCheck>, Error> {
     let record = Record::load(course)?;
@@ -128,7 +132,7 @@ pub fn grade_exercises(
                 submissions.push(Submission::new(ex, "starter", &course.paths.exercises));
                 roles.push(Role::Starter);
             }
-            Starter::Changed if strict => check.starter.push(format!(
+            Starter::Changed if opts.strict => check.starter.push(format!(
                 "exercise {}: {} differs from its recorded starter in {}: if the change is meant, run `{}`",
                 ex.id,
                 course.paths.exercises.join(&ex.dir).join("src").display(),
@@ -187,7 +191,8 @@ pub fn grade_exercises(
     };
     // Most hidden-test time in a check is wrong solutions sleeping out a
     // rendezvous patience, not CPU: a wider pool than a learner's grade.
-    let runner = Runner { show_build: true, jobs: CHECK_JOBS_PER_CPU * Runner::default().jobs, ..Runner::default() };
+    let jobs = CHECK_JOBS_PER_CPU * Runner::default().jobs;
+    let runner = Runner { show_build: opts.show_build, jobs, target_dir: opts.target_dir.clone(), ..Runner::default() };
     let results = grade::grade_batch(course, "check", &submissions, &runner, &on_done);
     let _ = std::fs::remove_dir_all(&wrong_root);
     let results = results?;
@@ -278,7 +283,7 @@ pub fn run(root: &Path, opts: &CheckOptions, out: &mut (dyn Write + Send)) -> Re
     let mut seen: BTreeMap<(String, String, String), Status> = BTreeMap::new();
     for n in 1..=opts.runs.max(1) {
         let start = Instant::now();
-        let checks = grade_exercises(&course, &selected, opts.strict, out)?;
+        let checks = grade_exercises(&course, &selected, opts, out)?;
         let mut total = Points::default();
         let mut skipped = Vec::new();
         for c in &checks {

@@ -23,9 +23,10 @@ Usage:
                                  exercise's src/ is not its recorded starter (otherwise it
                                  is taken for a learner's work and its starter check is
                                  skipped); EXERCISEs limit the grading
-  cargo xtask starters [--update]
+  cargo xtask starters [--update | --pristine]
                                  whether each exercise's src/ is its recorded starter;
-                                 --update records every src/ as it is now
+                                 --update records every src/ as it is now; --pristine
+                                 lists the crates still at their starter, one a line
   cargo xtask snapshots EXERCISE...
                                  write the hidden tests' snapshots from the reference
                                  solutions into grader/hidden/exercises/<dir>/snapshots/,
@@ -56,9 +57,12 @@ pub fn main(args: Vec<String>) -> ExitCode {
                 ids: args.ids,
                 hogs: args.hogs,
                 strict: args.strict,
+                target_dir: None,
+                show_build: true,
             };
             check::run(&repo_root(), &opts, &mut std::io::stdout()).map(|problems| problems.is_empty())
         }
+        "starters" if args.pristine => starters::list_pristine(&repo_root(), &mut std::io::stdout()),
         "starters" => starters::run(&repo_root(), args.update, &mut std::io::stdout()),
         "bench" => bench::run(&repo_root(), args.runs.unwrap_or(5)).map(|()| true),
         "snapshots" => snapshots::run(&repo_root(), &args.ids).map(|()| true),
@@ -83,11 +87,20 @@ struct Args {
     hogs: usize,
     strict: bool,
     update: bool,
+    pristine: bool,
     ids: Vec<String>,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
-    let mut parsed = Args { task: "help".into(), runs: None, hogs: 0, strict: false, update: false, ids: Vec::new() };
+    let mut parsed = Args {
+        task: "help".into(),
+        runs: None,
+        hogs: 0,
+        strict: false,
+        update: false,
+        pristine: false,
+        ids: Vec::new(),
+    };
     let mut it = args.iter();
     let number = |flag: &str, v: Option<&String>| -> Result<usize, String> {
         let v = v.ok_or(format!("{flag} needs a number"))?;
@@ -99,6 +112,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--hogs" => parsed.hogs = number("--hogs", it.next())?,
             "--strict" if parsed.task == "check" => parsed.strict = true,
             "--update" if parsed.task == "starters" => parsed.update = true,
+            "--pristine" if parsed.task == "starters" => parsed.pristine = true,
             "-h" | "--help" | "help" => parsed.task = "help".into(),
             "check" | "bench" | "snapshots" | "starters" if parsed.task == "help" => parsed.task = arg.clone(),
             other if other.starts_with('-') => return Err(format!("unknown option '{other}'")),

@@ -71,6 +71,9 @@ impl Record {
         for (dir, digest) in &self.digests {
             text.push_str(&format!("{dir} = \"{digest}\"\n"));
         }
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io("create the starter record's directory", dir, e))?;
+        }
         fs::write(&path, text).map_err(|e| Error::io("write the starter record", &path, e))
     }
 
@@ -112,6 +115,20 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<
         }
     }
     Ok(())
+}
+
+/// `cargo xtask starters --pristine`: the crate of every exercise whose `src/`
+/// is its recorded starter, one a line, for lints that must not judge a
+/// learner's work.
+pub fn list_pristine(root: &Path, out: &mut dyn std::io::Write) -> Result<bool, Error> {
+    let course = Course::load(root)?;
+    let record = Record::load(&course)?;
+    for ex in &course.exercises {
+        if record.status(&course, ex)? == Starter::Pristine {
+            let _ = writeln!(out, "{}", ex.crate_name);
+        }
+    }
+    Ok(true)
 }
 
 /// `cargo xtask starters [--update]`: each exercise's status, or a new record of

@@ -68,6 +68,7 @@ fn main() {
 
 fn grade(course: &Course, ids: &[String]) -> Checks {
     let selected = course.select(ids).map_err(|e| e.to_string())?;
-    let checks = check::grade_exercises(course, &selected, false, &mut std::io::stderr()).map_err(|e| e.to_string())?;
+    let opts = check::CheckOptions { show_build: true, ..check::CheckOptions::default() };
+    let checks = check::grade_exercises(course, &selected, &opts, &mut std::io::stderr()).map_err(|e| e.to_string())?;
     Ok(checks.into_iter().map(|c| (c.dir.clone(), c)).collect())
 }

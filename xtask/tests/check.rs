@@ -1,0 +1,103 @@
+//! The course check on a one-exercise course made for the purpose: it tells a
+//! recorded starter from a learner's work, and never lets a starter that passes
+//! a hidden test through.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use xtask::check::{self, CheckOptions};
+use xtask::starters;
+
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+const STARTER: &str = "pub fn add(a: i32, b: i32) -> i32 {\n    let _ = (a, b);\n    todo!(\"add the numbers\")\n}\n";
+const SOLUTION: &str = "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n";
+/// An author's "starter" that gives the answer away for one of the two tests.
+const LEAKY: &str = "pub fn add(a: i32, b: i32) -> i32 {\n    if (a, b) == (2, 3) { 5 } else { todo!() }\n}\n";
+
+/// A course with one exercise, its starter, solution, hidden tests and one wrong
+/// solution, built against this repository's support crate and lock file.
+fn tiny_course(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check-courses").join(name);
+    let _ = fs::remove_dir_all(&root);
+    let repo = fs::canonicalize(REPO).unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    };
+    write(
+        "course.toml",
+        &format!(
+            "format_version = 1\n\
+             [paths]\nsupport = \"{repo}/grader/hidden\"\nlockfile = \"{repo}/Cargo.lock\"\nhidden = \"hidden\"\n\
+             [dependencies]\n\
+             [[exercises]]\nid = \"01\"\ndir = \"01_adder\"\ncrate = \"adder\"\ntitle = \"Adder\"\ntopic = \"sums\"\n\
+             hints = [\"use +\"]\n\
+             tests = [{{ name = \"adds_small\", points = 1 }}, {{ name = \"adds_large\", points = 1 }}]\n",
+            repo = repo.display()
+        ),
+    );
+    write("exercises/01_adder/Cargo.toml", "[package]\nname = \"adder\"\nversion = \"0.1.0\"\nedition = \"2024\"\n");
+    write("exercises/01_adder/README.md", &format!("# Adder\n\n{}\nRun `cargo test -p adder`.\n", "Add. ".repeat(50)));
+    write("exercises/01_adder/src/lib.rs", STARTER);
+    write("exercises/01_adder/tests/visible.rs", "#[test]\nfn adds() {\n    assert_eq!(adder::add(1, 1), 2);\n}\n");
+    write("solutions/01_adder/src/lib.rs", SOLUTION);
+    write(
+        "hidden/01_adder/hidden.rs",
+        "#[test]\nfn adds_small() {\n    assert_eq!(adder::add(2, 3), 5);\n}\n\
+         #[test]\nfn adds_large() {\n    assert_eq!(adder::add(200, 300), 500);\n}\n",
+    );
+    write(
+        "hidden/01_adder/wrong/subtracts.rs",
+        "//! Wrong: subtracts.\n//! Must fail: adds_small, adds_large\npub fn add(a: i32, b: i32) -> i32 {\n    a - b\n}\n",
+    );
+    assert!(starters::run(&root, true, &mut Vec::new()).unwrap(), "the record is written");
+    root
+}
+
+fn check(root: &Path, strict: bool) -> (Vec<String>, String) {
+    let target = Path::new(REPO).join("target/threadlings/target");
+    let opts = CheckOptions { runs: 1, strict, target_dir: Some(target), ..CheckOptions::default() };
+    let mut out = Vec::new();
+    let problems = check::run(root, &opts, &mut out).unwrap();
+    (problems, String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn the_check_tells_starters_from_learner_work_and_catches_a_leaky_starter() {
+    let root = tiny_course("starters");
+    let (problems, out) = check(&root, true);
+    assert!(problems.is_empty(), "a recorded starter that fails everything is sound:\n{out}");
+    assert!(out.contains("starters 0/2, solutions 2/2, wrong solutions caught 1/1"), "{out}");
+
+    // A learner solves the exercise: not a starter any more, and not a problem.
+    fs::write(root.join("exercises/01_adder/src/lib.rs"), SOLUTION).unwrap();
+    let (problems, out) = check(&root, false);
+    assert!(problems.is_empty(), "{out}");
+    assert!(out.contains("exercises/01_adder/src/ is not the recorded starter"), "{out}");
+    // ...unless the author asks for the strict check before publishing.
+    let (problems, out) = check(&root, true);
+    assert_eq!(problems.len(), 1, "{out}");
+    assert!(problems[0].contains("differs from its recorded starter") && problems[0].contains(starters::UPDATE));
+
+    // An author changes the starter so that it passes a hidden test, and records it.
+    fs::write(root.join("exercises/01_adder/src/lib.rs"), LEAKY).unwrap();
+    starters::run(&root, true, &mut Vec::new()).unwrap();
+    let (problems, out) = check(&root, false);
+    assert_eq!(problems, ["run 1: the starter of 01 passes hidden test 'adds_small'"], "{out}");
+    let _ = fs::remove_dir_all(&root);
+}
+
+#[test]
+fn an_unrecorded_exercise_is_named_with_the_command_that_records_it() {
+    let root = tiny_course("unrecorded");
+    fs::write(root.join(starters::RECORD), "[starters]\n").unwrap();
+    let (problems, _) = check(&root, false);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("01_adder") && problems[0].contains(starters::UPDATE), "{problems:?}");
+    fs::write(root.join(starters::RECORD), "not toml [").unwrap();
+    let err = check::run(&root, &CheckOptions::default(), &mut Vec::new()).unwrap_err();
+    assert!(err.to_string().contains("starters.toml") && err.to_string().contains(starters::UPDATE), "{err}");
+    assert_eq!(err.exit_code(), 2);
+    let _ = fs::remove_dir_all(&root);
+}
