@@ -79,10 +79,13 @@ fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 /// run at once, each with its course), and the course's shared target directory,
 /// so the hidden tests' dependencies are built once for every fixture and the
 /// real course alike.
+fn scratch_of(course: &Path) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("scratch").join(course.file_name().unwrap())
+}
+
 fn grader(course: &Path) -> assert_cmd::Command {
     let mut cmd = cargo_bin_cmd!("grader");
-    let name = course.file_name().unwrap();
-    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scratch").join(name);
+    let scratch = scratch_of(course);
     let target = Path::new(REPO).join("target/threadlings/target");
     cmd.arg("--course").arg(course).arg("--scratch").arg(scratch).arg("--target-dir").arg(target);
     cmd.timeout(Duration::from_secs(900));
@@ -143,7 +146,7 @@ fn every_failure_mode_gets_its_verdict_within_its_timeout() {
     assert!(message("spins", "adds").starts_with("run 1 of 5: did not finish within 2 s"));
     let broken = report["exercises"].as_array().unwrap().iter().find(|e| e["id"] == "broken").unwrap();
     assert!(broken["build_message"].as_str().unwrap().contains("exercises/broken/src/lib.rs:2"), "{broken:#}");
-    assert_eq!(processes_with(SLEEPER_MARKER), 0, "a grandchild process outlived its test");
+    assert_eq!(processes_of(&course, SLEEPER_MARKER), 0, "a grandchild process outlived its test");
 
     // Points come from the catalogue; the next exercise is the first without full marks.
     assert_eq!((report["score"].as_u64(), report["max_score"].as_u64()), (Some(4), Some(20)));
@@ -278,13 +281,26 @@ fn hostile_course() -> CourseCopy {
     course
 }
 
+/// Processes whose command line holds `needle`, anywhere on the machine.
 fn processes_with(needle: &str) -> usize {
+    processes(needle, |_| true)
+}
+
+/// Processes whose command line holds `needle` and that run inside `course`'s
+/// scratch directory, as everything its tests start does: other tests grading
+/// the same fixtures at the same time are not this one's leftovers.
+fn processes_of(course: &Path, needle: &str) -> usize {
+    let scratch = fs::canonicalize(scratch_of(course)).unwrap();
+    processes(needle, |pid| fs::read_link(pid.join("cwd")).is_ok_and(|cwd| cwd.starts_with(&scratch)))
+}
+
+fn processes(needle: &str, keep: impl Fn(&Path) -> bool) -> usize {
     fs::read_dir("/proc")
         .unwrap()
         .flatten()
         .filter(|e| {
             let cmdline = fs::read(e.path().join("cmdline")).unwrap_or_default();
-            String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle)
+            String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle) && keep(&e.path())
         })
         .count()
 }
