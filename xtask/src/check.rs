@@ -19,8 +19,9 @@ use grader::grade::{self, Runner, Submission};
 use grader::model::{ExerciseResult, Status};
 use grader::process;
 
+use crate::layout;
 use crate::starters::{self, Record, Starter};
-use crate::{layout, wrong};
+use crate::variants::{self, Kind, Variant};
 
 /// Test processes at once per CPU in the check's pool.
 pub const CHECK_JOBS_PER_CPU: usize = 4;
@@ -54,6 +55,8 @@ pub struct ExerciseCheck {
     pub starter: Vec<String>,
     pub solution: Vec<String>,
     pub wrong: Vec<String>,
+    /// Problems of the right solutions (correct code in other styles).
+    pub right: Vec<String>,
     /// (submission key, test) -> verdict, to compare runs.
     pub verdicts: BTreeMap<(String, String), Status>,
     pub points: Points,
@@ -66,11 +69,13 @@ pub struct Points {
     pub solution: (u32, u32),
     /// Wrong solutions caught, of all.
     pub wrong: (usize, usize),
+    /// Right solutions with full marks, of all.
+    pub right: (usize, usize),
 }
 
 impl ExerciseCheck {
     pub fn problems(&self) -> impl Iterator<Item = &String> {
-        self.starter.iter().chain(&self.solution).chain(&self.wrong)
+        self.starter.iter().chain(&self.solution).chain(&self.wrong).chain(&self.right)
     }
 }
 
@@ -79,9 +84,9 @@ impl ExerciseCheck {
 pub fn static_problems(course: &Course, ids: &[String]) -> Result<Vec<String>, Error> {
     let only: Vec<String> = if ids.is_empty() { Vec::new() } else { ids.to_vec() };
     let mut problems = layout::problems(course, &only);
-    let (wrongs, header_problems) = wrong::discover(course);
+    let (found, header_problems) = variants::discover(course);
     problems.extend(header_problems.into_iter().filter(|p| {
-        only.is_empty() || wrongs.iter().any(|w| only.contains(&w.id) && p.starts_with(&w.file.display().to_string()))
+        only.is_empty() || found.iter().any(|v| only.contains(&v.id) && p.starts_with(&v.file.display().to_string()))
     }));
     let record = Record::load(course)?;
     for ex in course.exercises.iter().filter(|e| only.is_empty() || only.contains(&e.id)) {
@@ -98,8 +103,8 @@ pub fn static_problems(course: &Course, ids: &[String]) -> Result<Vec<String>, E
     Ok(problems)
 }
 
-/// Grades the starters, solutions and wrong solutions of `selected` in one
-/// batch; progress lines go to `progress`.
+/// Grades the starters, solutions, wrong and right solutions of `selected` in
+/// one batch; progress lines go to `progress`.
 pub fn grade_exercises(
     course: &Course,
     selected: &[&Exercise],
@@ -107,12 +112,12 @@ pub fn grade_exercises(
     progress: &mut (dyn Write + Send),
 ) -> Result<Vec<ExerciseCheck>, Error> {
     let record = Record::load(course)?;
-    let (wrongs, _) = wrong::discover(course);
-    let wrongs: Vec<&wrong::Wrong> = wrongs.iter().filter(|w| selected.iter().any(|e| e.id == w.id)).collect();
+    let (found, _) = variants::discover(course);
+    let found: Vec<&Variant> = found.iter().filter(|v| selected.iter().any(|e| e.id == v.id)).collect();
     let scratch = grade::default_scratch(course);
     // Per process: two checks at once must not rewrite each other's trees.
-    let wrong_root = scratch.join("check-sources").join(std::process::id().to_string());
-    wrong::materialize(course, &wrongs, &wrong_root)?;
+    let variant_root = scratch.join("check-sources").join(std::process::id().to_string());
+    variants::materialize(course, &found, &variant_root)?;
 
     let mut checks: Vec<ExerciseCheck> =
         selected.iter().map(|e| ExerciseCheck { id: e.id.clone(), dir: e.dir.clone(), ..Default::default() }).collect();
@@ -121,11 +126,13 @@ pub fn grade_exercises(
     let mut submissions = Vec::new();
     let mut roles = Vec::new();
     for (ex, check) in selected.iter().zip(&mut checks) {
-        for w in wrongs.iter().filter(|w| w.id == ex.id) {
-            let mut sub = Submission::new(ex, &w.key(), &wrong_root.join(w.key()));
-            sub.only = Some(w.must_fail.clone());
+        for v in found.iter().filter(|v| v.id == ex.id) {
+            let mut sub = Submission::new(ex, &v.key(), &variant_root.join(v.key()));
+            if v.kind == Kind::Wrong {
+                sub.only = Some(v.must_fail.clone());
+            }
             submissions.push(sub);
-            roles.push(Role::Wrong(w));
+            roles.push(Role::Variant(v));
         }
         match record.status(course, ex)? {
             Starter::Pristine => {
@@ -156,11 +163,13 @@ pub fn grade_exercises(
         roles.push(Role::Solution);
     }
 
+    let count = |kind| found.iter().filter(|v| v.kind == kind).count();
     let kinds = format!(
-        "{} starters, {} solutions and {} wrong solutions",
+        "{} starters, {} solutions, {} wrong and {} right solutions",
         roles.iter().filter(|r| matches!(r, Role::Starter)).count(),
         selected.len(),
-        wrongs.len()
+        count(Kind::Wrong),
+        count(Kind::Right)
     );
     let _ = writeln!(progress, "course check: building {kinds} of {} exercises in one batch ...", selected.len());
     let start = Instant::now();
@@ -193,8 +202,8 @@ pub fn grade_exercises(
     // rendezvous patience, not CPU: a wider pool than a learner's grade.
     let jobs = CHECK_JOBS_PER_CPU * Runner::default().jobs;
     let runner = Runner { show_build: opts.show_build, jobs, target_dir: opts.target_dir.clone(), ..Runner::default() };
-    let results = grade::grade_batch(course, "check", &submissions, &runner, &on_done);
-    let _ = std::fs::remove_dir_all(&wrong_root);
+    let results = grade::grade_batch(course, &batch_label(course, selected), &submissions, &runner, &on_done);
+    let _ = std::fs::remove_dir_all(&variant_root);
     let results = results?;
 
     for ((sub, role), result) in submissions.iter().zip(&roles).zip(&results) {
@@ -205,16 +214,27 @@ pub fn grade_exercises(
         match role {
             Role::Starter => judge_starter(check, result),
             Role::Solution => judge_solution(check, result),
-            Role::Wrong(w) => judge_wrong(check, result, w),
+            Role::Variant(v) if v.kind == Kind::Wrong => judge_wrong(check, result, v),
+            Role::Variant(v) => judge_right(check, result, v),
         }
     }
     Ok(checks)
 }
 
+/// `check` for the whole course, `check-04-05` for a selection: checks of
+/// different exercises run at once without waiting for each other's workspace.
+fn batch_label(course: &Course, selected: &[&Exercise]) -> String {
+    if selected.len() == course.exercises.len() {
+        return "check".into();
+    }
+    let ids: Vec<&str> = selected.iter().map(|e| e.id.as_str()).collect();
+    format!("check-{}", ids.join("-"))
+}
+
 enum Role<'a> {
     Starter,
     Solution,
-    Wrong(&'a wrong::Wrong),
+    Variant(&'a Variant),
 }
 
 fn first_line(text: &str) -> String {
@@ -247,9 +267,26 @@ fn judge_solution(check: &mut ExerciseCheck, result: &ExerciseResult) {
     }
 }
 
-fn judge_wrong(check: &mut ExerciseCheck, result: &ExerciseResult, w: &wrong::Wrong) {
+fn judge_right(check: &mut ExerciseCheck, result: &ExerciseResult, v: &Variant) {
+    check.points.right.1 += 1;
+    let at = v.label();
+    let failing: Vec<_> = result.tests.iter().filter(|t| t.status != Status::Passed).collect();
+    if failing.is_empty() {
+        check.points.right.0 += 1;
+    }
+    for t in failing {
+        let why = first_line(if t.message.is_empty() { &result.build_message } else { &t.message });
+        check.right.push(format!(
+            "{at} is correct but does not pass hidden test '{}' ({}){why}",
+            t.name,
+            t.status.as_str()
+        ));
+    }
+}
+
+fn judge_wrong(check: &mut ExerciseCheck, result: &ExerciseResult, w: &Variant) {
     check.points.wrong.1 += 1;
-    let at = format!("{} wrong/{}.rs", w.dir, w.name);
+    let at = w.label();
     if !result.build_message.is_empty() {
         let why = first_line(&result.build_message);
         check.wrong.push(format!("{at} does not build, so it proves nothing{why}"));
@@ -291,6 +328,7 @@ pub fn run(root: &Path, opts: &CheckOptions, out: &mut (dyn Write + Send)) -> Re
             add(&mut total.starter, c.points.starter);
             add(&mut total.solution, c.points.solution);
             total.wrong = (total.wrong.0 + c.points.wrong.0, total.wrong.1 + c.points.wrong.1);
+            total.right = (total.right.0 + c.points.right.0, total.right.1 + c.points.right.1);
             if let Some(note) = &c.starter_skipped {
                 let _ = writeln!(out, "note: {note}");
                 skipped.push(c.id.clone());
@@ -312,7 +350,7 @@ pub fn run(root: &Path, opts: &CheckOptions, out: &mut (dyn Write + Send)) -> Re
             if skipped.is_empty() { String::new() } else { format!(" ({} skipped: learner work)", skipped.join(", ")) };
         let _ = writeln!(
             out,
-            "run {n}/{}: starters {}/{}{skipped}, solutions {}/{}, wrong solutions caught {}/{} ({:.1} s)",
+            "run {n}/{}: starters {}/{}{skipped}, solutions {}/{}, wrong solutions caught {}/{}, right solutions full marks {}/{} ({:.1} s)",
             opts.runs.max(1),
             total.starter.0,
             total.starter.1,
@@ -320,6 +358,8 @@ pub fn run(root: &Path, opts: &CheckOptions, out: &mut (dyn Write + Send)) -> Re
             total.solution.1,
             total.wrong.0,
             total.wrong.1,
+            total.right.0,
+            total.right.1,
             start.elapsed().as_secs_f64()
         );
     }

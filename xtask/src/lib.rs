@@ -5,7 +5,7 @@ pub mod check;
 pub mod layout;
 pub mod snapshots;
 pub mod starters;
-pub mod wrong;
+pub mod variants;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

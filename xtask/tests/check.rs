@@ -20,10 +20,14 @@ fn tiny_course(name: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check-courses").join(name);
     let _ = fs::remove_dir_all(&root);
     let repo = fs::canonicalize(REPO).unwrap();
+    // A crate name of its own: courses graded at once share one target
+    // directory, where a member's artifacts are named after its package and
+    // its path inside the workspace, which are otherwise the same.
+    let crate_name = format!("adder_{name}");
     let write = |rel: &str, text: &str| {
         let path = root.join(rel);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
+        fs::write(path, text.replace("@CRATE@", &crate_name)).unwrap();
     };
     write(
         "course.toml",
@@ -31,25 +35,32 @@ fn tiny_course(name: &str) -> PathBuf {
             "format_version = 1\n\
              [paths]\nsupport = \"{repo}/grader/hidden\"\nlockfile = \"{repo}/Cargo.lock\"\nhidden = \"hidden\"\n\
              [dependencies]\n\
-             [[exercises]]\nid = \"01\"\ndir = \"01_adder\"\ncrate = \"adder\"\ntitle = \"Adder\"\ntopic = \"sums\"\n\
+             [[exercises]]\nid = \"01\"\ndir = \"01_adder\"\ncrate = \"@CRATE@\"\ntitle = \"Adder\"\ntopic = \"sums\"\n\
              hints = [\"use +\"]\n\
              tests = [{{ name = \"adds_small\", points = 1 }}, {{ name = \"adds_large\", points = 1 }}]\n",
             repo = repo.display()
         ),
     );
-    write("exercises/01_adder/Cargo.toml", "[package]\nname = \"adder\"\nversion = \"0.1.0\"\nedition = \"2024\"\n");
-    write("exercises/01_adder/README.md", &format!("# Adder\n\n{}\nRun `cargo test -p adder`.\n", "Add. ".repeat(50)));
+    write("exercises/01_adder/Cargo.toml", "[package]\nname = \"@CRATE@\"\nversion = \"0.1.0\"\nedition = \"2024\"\n");
+    write(
+        "exercises/01_adder/README.md",
+        &format!("# Adder\n\n{}\nRun `cargo test -p @CRATE@`.\n", "Add. ".repeat(50)),
+    );
     write("exercises/01_adder/src/lib.rs", STARTER);
-    write("exercises/01_adder/tests/visible.rs", "#[test]\nfn adds() {\n    assert_eq!(adder::add(1, 1), 2);\n}\n");
+    write("exercises/01_adder/tests/visible.rs", "#[test]\nfn adds() {\n    assert_eq!(@CRATE@::add(1, 1), 2);\n}\n");
     write("solutions/01_adder/src/lib.rs", SOLUTION);
     write(
         "hidden/01_adder/hidden.rs",
-        "#[test]\nfn adds_small() {\n    assert_eq!(adder::add(2, 3), 5);\n}\n\
-         #[test]\nfn adds_large() {\n    assert_eq!(adder::add(200, 300), 500);\n}\n",
+        "#[test]\nfn adds_small() {\n    assert_eq!(@CRATE@::add(2, 3), 5);\n}\n\
+         #[test]\nfn adds_large() {\n    assert_eq!(@CRATE@::add(200, 300), 500);\n}\n",
     );
     write(
         "hidden/01_adder/wrong/subtracts.rs",
         "//! Wrong: subtracts.\n//! Must fail: adds_small, adds_large\npub fn add(a: i32, b: i32) -> i32 {\n    a - b\n}\n",
+    );
+    write(
+        "hidden/01_adder/right/sums_an_array.rs",
+        "//! Right: sums an array instead of adding.\npub fn add(a: i32, b: i32) -> i32 {\n    [a, b].iter().sum()\n}\n",
     );
     assert!(starters::run(&root, true, &mut Vec::new()).unwrap(), "the record is written");
     root
@@ -68,7 +79,10 @@ fn the_check_tells_starters_from_learner_work_and_catches_a_leaky_starter() {
     let root = tiny_course("starters");
     let (problems, out) = check(&root, true);
     assert!(problems.is_empty(), "a recorded starter that fails everything is sound:\n{out}");
-    assert!(out.contains("starters 0/2, solutions 2/2, wrong solutions caught 1/1"), "{out}");
+    assert!(
+        out.contains("starters 0/2, solutions 2/2, wrong solutions caught 1/1, right solutions full marks 1/1"),
+        "{out}"
+    );
 
     // A learner solves the exercise: not a starter any more, and not a problem.
     fs::write(root.join("exercises/01_adder/src/lib.rs"), SOLUTION).unwrap();
@@ -85,6 +99,23 @@ fn the_check_tells_starters_from_learner_work_and_catches_a_leaky_starter() {
     starters::run(&root, true, &mut Vec::new()).unwrap();
     let (problems, out) = check(&root, false);
     assert_eq!(problems, ["run 1: the starter of 01 passes hidden test 'adds_small'"], "{out}");
+    let _ = fs::remove_dir_all(&root);
+}
+
+#[test]
+fn a_right_solution_that_loses_points_is_named() {
+    let root = tiny_course("right");
+    let right = "//! Right: (not really) multiplies.\npub fn add(a: i32, b: i32) -> i32 {\n    a * b\n}\n";
+    fs::write(root.join("hidden/01_adder/right/sums_an_array.rs"), right).unwrap();
+    let (problems, out) = check(&root, false);
+    assert_eq!(problems.len(), 2, "{out}");
+    for (problem, test) in problems.iter().zip(["adds_small", "adds_large"]) {
+        assert!(
+            problem.contains("right/sums_an_array.rs is correct but does not pass hidden test")
+                && problem.contains(test),
+            "{problem}"
+        );
+    }
     let _ = fs::remove_dir_all(&root);
 }
 

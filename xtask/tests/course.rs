@@ -4,7 +4,9 @@
 //! - `starter::<dir>`: the recorded starter scores 0 (skipped, with a note, when
 //!   `exercises/<dir>/src/` is a learner's work);
 //! - `solution::<dir>`: the reference solution scores full marks;
-//! - `wrong::<dir>`: every wrong solution is caught.
+//! - `wrong::<dir>`: every wrong solution is caught;
+//! - `right::<dir>`: every right solution (correct code in another style) keeps
+//!   full marks.
 //!
 //! Every selected exercise is graded once, in one batch, by whichever test runs
 //! first; `cargo test -p xtask --test course -- 04` checks exercise 04 alone.
@@ -19,7 +21,7 @@ use xtask::check::{self, ExerciseCheck};
 
 type Checks = Result<BTreeMap<String, ExerciseCheck>, String>;
 
-const PARTS: [&str; 3] = ["starter", "solution", "wrong"];
+const PARTS: [&str; 4] = ["starter", "solution", "wrong", "right"];
 
 fn main() {
     let args = Arguments::from_args();
@@ -57,7 +59,8 @@ fn main() {
                         &check.starter
                     }
                     "solution" => &check.solution,
-                    _ => &check.wrong,
+                    "wrong" => &check.wrong,
+                    _ => &check.right,
                 };
                 if problems.is_empty() { Ok(Completion::Completed) } else { Err(problems.join("\n").into()) }
             }));
