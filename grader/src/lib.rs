@@ -14,4 +14,5 @@ pub mod render;
 pub mod run;
 pub mod sandbox;
 pub mod stage;
+pub mod starters;
 pub mod verdict;
