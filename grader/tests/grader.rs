@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin_cmd;
@@ -14,7 +15,13 @@ const SLEEPER_MARKER: &str = "threadlings-fixture-sleeper";
 
 /// A fresh copy of the fixture course, so grading it cannot touch the repository;
 /// removed when the test ends.
-struct CourseCopy(PathBuf);
+struct CourseCopy(PathBuf, #[allow(dead_code)] Option<MutexGuard<'static, ()>>);
+
+/// Copies of `fixtures/course` stage the same packages at the same places in
+/// their scratch workspaces, and all build into one target directory, where
+/// those artifacts share names: one such test at a time, or one test's build
+/// rewrites the test executable another is running.
+static COURSE_FIXTURE: Mutex<()> = Mutex::new(());
 
 impl std::ops::Deref for CourseCopy {
     type Target = Path;
@@ -30,13 +37,19 @@ impl Drop for CourseCopy {
 }
 
 fn fixture_course(name: &str) -> CourseCopy {
-    copy_course("course", name)
+    let turn = COURSE_FIXTURE.lock().unwrap_or_else(|e| e.into_inner());
+    CourseCopy(copy_fixture("course", name), Some(turn))
+}
+
+/// A copy of a fixture other tests do not grade at the same time.
+fn copy_course(fixture: &str, name: &str) -> CourseCopy {
+    CourseCopy(copy_fixture(fixture, name), None)
 }
 
 /// Copies `fixtures/<fixture>` to a fresh directory named after the test, @REPO@
 /// replaced by the repository root. The same test gets the same path every time,
 /// so its scratch workspace stays its own and rebuilds nothing that did not change.
-fn copy_course(fixture: &str, name: &str) -> CourseCopy {
+fn copy_fixture(fixture: &str, name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("courses").join(name);
     let _ = fs::remove_dir_all(&dir);
     copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture), &dir);
@@ -44,7 +57,7 @@ fn copy_course(fixture: &str, name: &str) -> CourseCopy {
     let catalogue = dir.join("course.toml");
     let text = fs::read_to_string(&catalogue).unwrap().replace("@REPO@", repo.to_str().unwrap());
     fs::write(catalogue, text).unwrap();
-    CourseCopy(dir)
+    dir
 }
 
 fn copy_tree(from: &Path, to: &Path) {
