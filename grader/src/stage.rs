@@ -101,9 +101,14 @@ impl Scratch {
                 continue;
             }
             // Package names are unique in a workspace; the library keeps the
-            // exercise's crate name, which is what the hidden tests import.
+            // exercise's crate name, which is what the hidden tests import. The
+            // label is in the name too: cargo names a member's artifacts after
+            // its package and its path inside the workspace, and batches of
+            // another label (`check`, `check-04`) stage the same paths into the
+            // same target directory, maybe with other sources.
             let shared = submissions.iter().filter(|s| s.exercise.crate_name == ex.crate_name).count() > 1;
-            let package = if shared { format!("{}-{}", ex.crate_name, sub.key) } else { ex.crate_name.clone() };
+            let package =
+                if shared { format!("{}-{label}-{}", ex.crate_name, sub.key) } else { ex.crate_name.clone() };
             stage_one(course, ex, &package, &source_dir, &crate_dir)?;
             staged.push(Ok(Staged { manifest: crate_dir.join("Cargo.toml"), package }));
             members.push(member);
