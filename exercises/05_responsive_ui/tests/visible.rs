@@ -36,6 +36,7 @@ fn drawn_until_the_end(drawn: &Receiver<Update>, ui: JoinHandle<()>) -> Vec<Upda
 
 #[test]
 fn answers_pings_and_draws_pages() {
+    let _deadline = visible::deadline("05");
     let (events, drawn, ui) = start_ui(|url| url.to_uppercase());
     let _ = events.send(Event::Load { id: 1, url: "example.org".into() });
     let _ = events.send(Event::Ping(7));
@@ -50,6 +51,7 @@ fn answers_pings_and_draws_pages() {
 
 #[test]
 fn answers_a_ping_while_a_page_is_loading() {
+    let _deadline = visible::deadline("05");
     let (release, released) = unbounded::<()>();
     // The page cannot arrive until this test sends on `release`.
     let (events, drawn, ui) = start_ui(move |url| {

@@ -14,6 +14,7 @@ fn tid() -> i64 {
 
 #[test]
 fn the_child_is_another_process() {
+    let _deadline = visible::deadline("06");
     let run = in_child_process(pid).expect("fork a child");
     assert_ne!(run.answer, pid(), "the work ran in this process, not in a child");
     assert_eq!(run.answer, i64::from(run.pid), "return the pid that fork gave the parent");
@@ -21,6 +22,7 @@ fn the_child_is_another_process() {
 
 #[test]
 fn the_child_changes_only_its_own_copy() {
+    let _deadline = visible::deadline("06");
     let mut value = 1;
     let run = in_child_process(|| {
         value = 2;
@@ -33,6 +35,7 @@ fn the_child_changes_only_its_own_copy() {
 
 #[test]
 fn the_thread_is_a_thread_of_this_process() {
+    let _deadline = visible::deadline("06");
     let caller = tid();
     let worker = in_thread(tid);
     assert_ne!(worker, caller, "the work ran on the calling thread");
@@ -41,6 +44,7 @@ fn the_thread_is_a_thread_of_this_process() {
 
 #[test]
 fn the_thread_changes_the_shared_value() {
+    let _deadline = visible::deadline("06");
     let mut value = 1;
     let seen = in_thread(|| {
         value = 3;

@@ -28,24 +28,28 @@ fn crash_in_child(test_pid: u32, crash: fn()) -> impl FnOnce() -> i32 + 'static 
 
 #[test]
 fn a_thread_job_gives_its_exit_code() {
+    let _deadline = visible::deadline("07");
     let _turn = one_at_a_time();
     assert_eq!(run_in_thread(|| 7), Outcome::Finished(7));
 }
 
 #[test]
 fn a_panicking_thread_is_caught_at_join() {
+    let _deadline = visible::deadline("07");
     let _turn = one_at_a_time();
     assert_eq!(run_in_thread(|| panic!("tab crashed")), Outcome::Panicked("tab crashed".to_string()));
 }
 
 #[test]
 fn a_child_job_gives_its_exit_code() {
+    let _deadline = visible::deadline("07");
     let _turn = one_at_a_time();
     assert_eq!(run_in_child(|| 3), Outcome::Finished(3));
 }
 
 #[test]
 fn an_aborting_child_is_killed_by_sigabrt() {
+    let _deadline = visible::deadline("07");
     let _turn = one_at_a_time();
     let got = run_in_child(crash_in_child(std::process::id(), || std::process::abort()));
     assert_ne!(got, Outcome::Finished(97), "the job ran in the test's own process, not in a child");
@@ -54,6 +58,7 @@ fn an_aborting_child_is_killed_by_sigabrt() {
 
 #[test]
 fn every_tab_gets_its_own_outcome() {
+    let _deadline = visible::deadline("07");
     let _turn = one_at_a_time();
     let tabs: Vec<Job> = vec![
         Box::new(|| 0),

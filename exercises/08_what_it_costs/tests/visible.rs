@@ -13,12 +13,14 @@ fn ms(n: u64) -> Duration {
 
 #[test]
 fn stats_of_three_samples() {
+    let _deadline = visible::deadline("08");
     let stats = Stats::from_samples(&[ms(3), ms(1), ms(2)]);
     assert_eq!(stats, Some(Stats { n: 3, min: ms(1), median: ms(2), max: ms(3) }));
 }
 
 #[test]
 fn thread_benchmark_runs_the_work_once_per_sample() {
+    let _deadline = visible::deadline("08");
     let runs = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&runs);
     let samples = thread_create_join(5, move || {
@@ -30,24 +32,28 @@ fn thread_benchmark_runs_the_work_once_per_sample() {
 
 #[test]
 fn process_benchmark_gives_a_sample_per_child() {
+    let _deadline = visible::deadline("08");
     let samples = process_spawn_wait(3, || Command::new("true")).unwrap();
     assert_eq!(samples.len(), 3);
 }
 
 #[test]
 fn thread_ping_pong_gives_a_sample_per_round_trip() {
+    let _deadline = visible::deadline("08");
     let samples = thread_ping_pong(10, |ball| ball).unwrap();
     assert_eq!(samples.len(), 10);
 }
 
 #[test]
 fn process_ping_pong_gives_a_sample_per_round_trip() {
+    let _deadline = visible::deadline("08");
     let samples = process_ping_pong(10, Command::new("cat")).unwrap();
     assert_eq!(samples.len(), 10);
 }
 
 #[test]
 fn report_starts_with_the_table_header() {
+    let _deadline = visible::deadline("08");
     let s = Stats { n: 1, min: ms(1), median: ms(1), max: ms(1) };
     let report = Report { thread_create: s, process_create: s, thread_switch: s, process_switch: s };
     let text = report.render();

@@ -12,18 +12,21 @@ use counting_threads::{
 
 #[test]
 fn threads_in_status_reads_the_threads_line() {
+    let _deadline = visible::deadline("09");
     let status = "Name:\tcounting_thread\nState:\tR (running)\nTgid:\t4242\nPid:\t4242\nThreads:\t3\nSigQ:\t0/31117\n";
     assert_eq!(threads_in_status(status), Some(3));
 }
 
 #[test]
 fn state_in_stat_reads_the_field_after_the_name() {
+    let _deadline = visible::deadline("09");
     assert_eq!(state_in_stat("4250 (chef-hot) S 4242 4242 4242 0 -1 4194368 98 0 0 0"), Some('S'));
     assert_eq!(state_in_stat("4242 (counting_thread) R 1 4242 4242 0 -1 4194304 151 0 0 0"), Some('R'));
 }
 
 #[test]
 fn waiting_threads_are_counted_and_listed_by_name() {
+    let _deadline = visible::deadline("09");
     let mut go_home = Vec::new();
     let mut chefs = Vec::new();
     let (tell_tid, tids) = mpsc::channel();
@@ -62,6 +65,7 @@ fn waiting_threads_are_counted_and_listed_by_name() {
 
 #[test]
 fn ps_report_prints_a_table() {
+    let _deadline = visible::deadline("09");
     let threads = [
         ThreadInfo { tid: 4242, name: "counting_thread".into(), state: 'R' },
         ThreadInfo { tid: 4250, name: "chef-hot".into(), state: 'S' },

@@ -30,6 +30,7 @@ fn threads(log: &Log) -> HashSet<ThreadId> {
 
 #[test]
 fn many_to_one_takes_turns_on_the_calling_thread() {
+    let _deadline = visible::deadline("11");
     let log = Log::default();
     run_many_to_one(vec![counted(&log, "a", 2), counted(&log, "b", 1), counted(&log, "c", 3)]);
     assert_eq!(steps(&log), ["a1", "b1", "c1", "a2", "c2", "c3"], "round-robin: every task gets a turn in each round");
@@ -38,6 +39,7 @@ fn many_to_one_takes_turns_on_the_calling_thread() {
 
 #[test]
 fn one_to_one_runs_every_task_on_a_thread_of_its_own() {
+    let _deadline = visible::deadline("11");
     let log = Log::default();
     run_one_to_one(vec![counted(&log, "a", 2), counted(&log, "b", 1), counted(&log, "c", 3)]);
     let mut done = steps(&log);
@@ -50,6 +52,7 @@ fn one_to_one_runs_every_task_on_a_thread_of_its_own() {
 
 #[test]
 fn many_to_many_runs_every_task_to_the_end() {
+    let _deadline = visible::deadline("11");
     let log = Log::default();
     let tasks = (0..5).map(|_| counted(&log, "t", 3)).collect();
     run_many_to_many(tasks, 2);

@@ -26,6 +26,7 @@ fn meet(arrived: &AtomicUsize, n: usize) -> bool {
 
 #[test]
 fn every_way_gives_the_results_in_input_order() {
+    let _deadline = visible::deadline("12");
     let inputs = [3, 1, 4, 1, 5, 9, 2, 6];
     let want = vec![9, 1, 16, 1, 25, 81, 4, 36];
     assert_eq!(sequential(&inputs, square), want);
@@ -36,6 +37,7 @@ fn every_way_gives_the_results_in_input_order() {
 
 #[test]
 fn no_inputs_means_no_results() {
+    let _deadline = visible::deadline("12");
     assert!(under_gil(&[], 2, square).is_empty(), "under_gil");
     assert!(on_threads(&[], 2, square).is_empty(), "on_threads");
     assert!(on_rayon(&[], 2, square).is_empty(), "on_rayon");
@@ -43,6 +45,7 @@ fn no_inputs_means_no_results() {
 
 #[test]
 fn another_thread_can_take_the_gil_while_its_holder_waits() {
+    let _deadline = visible::deadline("12");
     let gil = Arc::new(Gil::new());
     let mut held = gil.acquire();
     let other = Arc::clone(&gil);
@@ -59,6 +62,7 @@ fn another_thread_can_take_the_gil_while_its_holder_waits() {
 
 #[test]
 fn two_rust_threads_compute_at_once() {
+    let _deadline = visible::deadline("12");
     let (arrived, alone) = (AtomicUsize::new(0), AtomicBool::new(false));
     let got = on_threads(&[10, 20], 2, |x| {
         if !meet(&arrived, 2) {
@@ -72,6 +76,7 @@ fn two_rust_threads_compute_at_once() {
 
 #[test]
 fn waiting_workers_under_the_gil_overlap() {
+    let _deadline = visible::deadline("12");
     let (arrived, alone) = (AtomicUsize::new(0), AtomicBool::new(false));
     let got = under_gil_with_io(&[10, 20], 2, |x, gil| {
         if !gil.allow_threads(|| meet(&arrived, 2)) {

@@ -16,6 +16,7 @@ fn menu() -> Vec<Dish> {
 
 #[test]
 fn take_all_takes_in_rank_order_and_drop_frees() {
+    let _deadline = visible::deadline("13");
     let notices = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&notices);
     let kitchen = Kitchen::watched(move |n| log.lock().unwrap().push(n));
@@ -32,6 +33,7 @@ fn take_all_takes_in_rank_order_and_drop_frees() {
 
 #[test]
 fn one_chef_serves_every_course_in_menu_order() {
+    let _deadline = visible::deadline("13");
     let steps = Mutex::new(Vec::new());
     let mut served = Vec::new();
     let menu = menu();
@@ -47,6 +49,7 @@ fn one_chef_serves_every_course_in_menu_order() {
 
 #[test]
 fn two_chefs_serve_every_course_once() {
+    let _deadline = visible::deadline("13");
     let mut served = Vec::new();
     let menu = menu();
     cook_together(&Kitchen::new(), &menu, |_: &Dish, _: &Step| {}, |dish: &Dish| served.push(dish.name.clone()));
