@@ -179,9 +179,14 @@ impl Course {
 }
 
 impl Exercise {
-    /// An exercise answers to its id, its directory and its crate name.
+    /// An exercise answers to its id (`1` for `01` too), its directory and its
+    /// crate name.
     pub fn matches(&self, name: &str) -> bool {
-        self.id == name || self.dir == name || self.crate_name == name
+        let number = |s: &str| s.parse::<u32>().ok();
+        self.id == name
+            || self.dir == name
+            || self.crate_name == name
+            || number(name).is_some_and(|n| number(&self.id) == Some(n))
     }
 
     /// Whether the grader gives this exercise's crate a dependency called `name`.
@@ -271,6 +276,7 @@ repeat = 3
         assert_eq!((ex.timeout_secs, ex.max_score(), ex.tests[0].repeat), (10, 2, 3));
         assert_eq!(course.paths.hidden, Path::new("/course/grader/hidden/exercises"));
         assert!(course.find("first_thread").is_some() && course.find("01_first_thread").is_some());
+        assert!(course.find("1").is_some() && course.find("001").is_some() && course.find("2").is_none());
     }
 
     #[test]

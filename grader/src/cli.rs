@@ -1,237 +1,384 @@
-//! The command line: parse, dispatch, print, map errors to exit codes.
+//! The command line: parse (clap), dispatch, print, map errors to exit codes.
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::catalogue::Course;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::catalogue::{Course, Exercise};
 use crate::error::{Error, exit};
-use crate::grade::{self, Options};
-use crate::history;
-use crate::model::Mode;
-use crate::render;
+use crate::grade::{self, Options, Runner};
+use crate::model::{Mode, Report};
+use crate::out::{note, print};
+use crate::watch::{self, WatchOptions};
+use crate::{history, progress, render, reset, solution};
 
-pub const HELP: &str = "\
-Grades threadlings exercises with hidden tests.
-
-Usage:
-  cargo grade [OPTIONS] [EXERCISE...]   grade all exercises, or the ones named
-  cargo grade list                      list the exercises
-  cargo grade hint EXERCISE [N]         show hint N (default 1) of an exercise
-
-An EXERCISE is an id (01), a directory (01_first_thread) or a crate name.
-
-Options:
-  --solutions       grade the reference solutions in solutions/ instead of exercises/
-  --format FORMAT   text (default) or json
-  --jobs N          test processes run at once (default: the number of CPUs)
-  --course DIR      the course root (default: the nearest directory with course.toml)
-  --scratch DIR     where graded copies are built (default: <course>/target/threadlings)
-  --target-dir DIR  cargo's target directory for them (default: <scratch>/target)
-  --no-record       do not add this run to the progress history
-  -h, --help        show this help
+const AFTER_HELP: &str = "\
+An EXERCISE is an id (1 or 01), a directory (01_first_thread) or a crate name.
 
 Exit codes:
   0  every graded test passed
   1  some graded test did not pass
   2  the command line or the course catalogue is wrong
-  3  the environment failed (a missing tool, an unreadable or unwritable path)
-";
+  3  the environment failed (a missing tool, an unreadable or unwritable path)";
 
-#[derive(Debug, PartialEq)]
-enum Command {
-    Grade { format: Format, record: bool },
-    List,
-    Hint { exercise: String, n: usize },
-    Help,
+#[derive(Parser, Debug)]
+#[command(
+    name = "cargo grade",
+    bin_name = "cargo grade",
+    version,
+    about = "Grades threadlings exercises with hidden tests.",
+    after_help = AFTER_HELP,
+    args_override_self = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    /// Exercises to grade; all of them when none is named (inside
+    /// exercises/<dir>/, that one)
+    #[arg(value_name = "EXERCISE")]
+    exercises: Vec<String>,
+    #[command(flatten)]
+    grade: GradeArgs,
+    /// The course root [default: the nearest directory with course.toml]
+    #[arg(long, value_name = "DIR", global = true)]
+    course: Option<PathBuf>,
 }
 
-#[derive(Debug, PartialEq, Clone, Copy)]
+#[derive(Args, Debug)]
+struct GradeArgs {
+    /// Grade the reference solutions in solutions/ instead of exercises/
+    #[arg(long)]
+    solutions: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Grade every exercise, also when run inside exercises/<dir>/
+    #[arg(long)]
+    all: bool,
+    /// Do not add this run to the progress history
+    #[arg(long)]
+    no_record: bool,
+    #[command(flatten)]
+    runner: RunnerArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+struct RunnerArgs {
+    /// Test processes run at once [default: the number of CPUs]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), global = true)]
+    jobs: Option<u16>,
+    /// Where graded copies are built [default: <course>/target/threadlings]
+    #[arg(long, value_name = "DIR", global = true)]
+    scratch: Option<PathBuf>,
+    /// Cargo's target directory for them [default: <scratch>/target]
+    #[arg(long, value_name = "DIR", global = true)]
+    target_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Grade the current exercise on every save; keys for the next one, hints,
+    /// the list, a reset and a check of everything
+    Watch {
+        /// Grade when you press Enter instead of on every save (for file
+        /// systems where watching files does not work)
+        #[arg(long)]
+        manual: bool,
+        /// The exercise to start with [default: the first without full marks]
+        #[arg(value_name = "EXERCISE")]
+        exercise: Option<String>,
+    },
+    /// Every exercise with its status, points and attempts
+    List,
+    /// Show a hint for an exercise (hint 1 first, then 2, ...)
+    Hint {
+        #[arg(value_name = "EXERCISE")]
+        exercise: String,
+        /// Which hint [default: 1]
+        #[arg(value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        n: Option<u16>,
+    },
+    /// Put an exercise's src/ back to its starter; your code is copied to
+    /// .threadlings/backup/ first
+    Reset {
+        #[arg(value_name = "EXERCISE")]
+        exercise: String,
+        /// Do not ask first
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Compare your code with the reference solution, once you have full marks
+    Solution {
+        #[arg(value_name = "EXERCISE")]
+        exercise: String,
+        /// Show it before you have full marks
+        #[arg(long)]
+        give_up: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
     Json,
 }
 
-struct Args {
-    command: Command,
-    options: Options,
-    course: Option<PathBuf>,
-}
-
 /// Runs the grader with the process's arguments.
 pub fn main() -> ExitCode {
-    match run(std::env::args().skip(1).collect()) {
+    match run(std::env::args_os().collect()) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            note(&format!("error: {e}"));
             ExitCode::from(e.exit_code())
         }
     }
 }
 
-fn run(argv: Vec<String>) -> Result<u8, Error> {
-    let args = parse(argv)?;
-    if args.command == Command::Help {
-        print!("{HELP}");
-        return Ok(exit::PASSED);
-    }
-    let root = match args.course {
-        Some(dir) => dir,
-        None => {
-            let cwd = std::env::current_dir().map_err(|e| Error::io("read the current directory", ".".as_ref(), e))?;
-            Course::find_root(&cwd)?
-        }
-    };
-    let course = Course::load(&root)?;
-    match args.command {
-        Command::List => {
-            for ex in &course.exercises {
-                println!("{:<4}{:<34}{:>3} points  {}", ex.id, ex.title, ex.max_score(), ex.topic);
+fn parse(argv: Vec<std::ffi::OsString>) -> Result<Result<Cli, String>, Error> {
+    match Cli::try_parse_from(argv) {
+        Ok(cli) => Ok(Ok(cli)),
+        Err(e) => match e.kind() {
+            clap::error::ErrorKind::DisplayHelp
+            | clap::error::ErrorKind::DisplayVersion
+            | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Ok(Err(e.to_string())),
+            // One line, like every other error: clap's first line names the problem.
+            _ => {
+                let text = e.render().to_string();
+                let first = text.lines().next().unwrap_or("bad arguments");
+                Err(Error::Usage(first.trim_start_matches("error: ").to_string()))
             }
-            Ok(exit::PASSED)
-        }
-        Command::Hint { exercise, n } => {
-            let ex = course.select(std::slice::from_ref(&exercise))?[0];
-            let hint = ex.hints.get(n - 1).ok_or_else(|| {
-                Error::Usage(format!(
-                    "exercise {} has {} hints; ask for 1 to {}",
-                    ex.id,
-                    ex.hints.len(),
-                    ex.hints.len()
-                ))
-            })?;
-            println!("Hint {n} of {} for {} {}:\n\n{hint}", ex.hints.len(), ex.id, ex.title);
-            if n < ex.hints.len() {
-                println!("\nMore: `cargo grade hint {} {}`", ex.id, n + 1);
-            }
-            Ok(exit::PASSED)
-        }
-        Command::Grade { format, record } => {
-            let mut options = args.options;
-            let runner = &mut options.runner;
-            let scratch = runner.scratch.clone().unwrap_or_else(|| grade::default_scratch(&course));
-            let target = runner.target_dir.clone().unwrap_or_else(|| scratch.join("target"));
-            let first_build = !target.join("debug").is_dir();
-            if first_build {
-                eprintln!(
-                    "First grade: building the course's dependencies and every exercise with its hidden tests \
-                     (about a minute; later grades take seconds) ..."
-                );
-            }
-            runner.show_build = first_build || std::io::stderr().is_terminal();
-            let report = grade::grade(&course, &options)?;
-            match format {
-                Format::Json => print!("{}", render::json(&report)),
-                Format::Text => {
-                    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                    let style = if color { render::Style::Color } else { render::Style::Plain };
-                    print!("{}", render::text(&report, &course, style));
-                }
-            }
-            if record && report.mode == Mode::Exercises {
-                // The grade stands even if the history cannot be written.
-                if let Err(e) = history::append(&course.paths.history, &history::Record::of(&report)) {
-                    eprintln!("warning: {e}");
-                }
-            }
-            Ok(if report.all_passed() { exit::PASSED } else { exit::NOT_PASSED })
-        }
-        Command::Help => unreachable!("handled above"),
+        },
     }
 }
 
-fn parse(argv: Vec<String>) -> Result<Args, Error> {
-    let mut options = Options::new(Mode::Exercises);
-    let mut course = None;
-    let mut format = Format::Text;
-    let mut record = true;
-    let mut words = Vec::new();
-    let mut it = argv.into_iter();
-    while let Some(arg) = it.next() {
-        let mut value = |flag: &str| it.next().ok_or_else(|| Error::Usage(format!("{flag} needs a value")));
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(Args { command: Command::Help, options, course }),
-            "--solutions" => options.mode = Mode::Solutions,
-            "--no-record" => record = false,
-            "--format" => {
-                format = match value("--format")?.as_str() {
-                    "text" => Format::Text,
-                    "json" => Format::Json,
-                    other => return Err(Error::Usage(format!("unknown format '{other}': use text or json"))),
-                }
-            }
-            "--jobs" => {
-                let v = value("--jobs")?;
-                options.runner.jobs = v
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| Error::Usage(format!("--jobs takes a positive number, not '{v}'")))?;
-            }
-            "--course" => course = Some(PathBuf::from(value("--course")?)),
-            "--scratch" => options.runner.scratch = Some(PathBuf::from(value("--scratch")?)),
-            "--target-dir" => options.runner.target_dir = Some(PathBuf::from(value("--target-dir")?)),
-            flag if flag.starts_with('-') => return Err(Error::Usage(format!("unknown option '{flag}'"))),
-            _ => words.push(arg),
-        }
-    }
-    let command = match words.first().map(String::as_str) {
-        Some("list") if words.len() == 1 => Command::List,
-        Some("hint") => {
-            let exercise = words
-                .get(1)
-                .cloned()
-                .ok_or_else(|| Error::Usage("`hint` needs an exercise, like `cargo grade hint 01`".into()))?;
-            let n = match words.get(2) {
-                None => 1,
-                Some(n) => n
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| Error::Usage(format!("hint number '{n}' is not a positive number")))?,
-            };
-            if words.len() > 3 {
-                return Err(Error::Usage("`hint` takes an exercise and at most a number".into()));
-            }
-            Command::Hint { exercise, n }
-        }
-        _ => {
-            options.ids = words;
-            Command::Grade { format, record }
+fn run(argv: Vec<std::ffi::OsString>) -> Result<u8, Error> {
+    let cli = match parse(argv)? {
+        Ok(cli) => cli,
+        Err(help) => {
+            print(&help);
+            return Ok(exit::PASSED);
         }
     };
-    Ok(Args { command, options, course })
+    let cwd = std::env::current_dir().map_err(|e| Error::io("read the current directory", ".".as_ref(), e))?;
+    let root = match &cli.course {
+        Some(dir) => dir.clone(),
+        None => Course::find_root(&cwd)?,
+    };
+    let course = Course::load(&root)?;
+    let runner = runner(&cli.grade.runner);
+    match cli.command {
+        None => grade_command(&course, cli.exercises, cli.grade, runner, &cwd),
+        Some(Cmd::List) => {
+            print(&progress::render_list(&standings(&course)?));
+            Ok(exit::PASSED)
+        }
+        Some(Cmd::Hint { exercise, n }) => hint(&course, &exercise, n.map_or(1, usize::from)),
+        Some(Cmd::Reset { exercise, yes }) => reset_command(&course, &exercise, yes),
+        Some(Cmd::Solution { exercise, give_up }) => solution_command(&course, &exercise, give_up),
+        Some(Cmd::Watch { manual, exercise }) => {
+            let interactive = std::io::stdout().is_terminal();
+            let runner = Runner { show_build: !interactive, ..runner };
+            watch::run(&course, WatchOptions { manual, start: exercise, runner, record: true })
+        }
+    }
+}
+
+fn runner(args: &RunnerArgs) -> Runner {
+    let mut runner = Runner::default();
+    if let Some(jobs) = args.jobs {
+        runner.jobs = usize::from(jobs);
+    }
+    runner.scratch = args.scratch.clone();
+    runner.target_dir = args.target_dir.clone();
+    runner
+}
+
+fn standings(course: &Course) -> Result<Vec<progress::Standing>, Error> {
+    let (records, _) = history::read(&course.paths.history)?;
+    Ok(progress::standings(course, &records))
+}
+
+fn one<'a>(course: &'a Course, name: &str) -> Result<&'a Exercise, Error> {
+    Ok(course.select(&[name.to_string()])?[0])
+}
+
+/// The exercise whose folder `cwd` is in, if any.
+fn exercise_here<'a>(course: &'a Course, cwd: &Path) -> Option<&'a Exercise> {
+    let rel = cwd.strip_prefix(&course.paths.exercises).ok()?;
+    let dir = rel.components().next()?.as_os_str().to_str()?;
+    course.exercises.iter().find(|e| e.dir == dir)
+}
+
+fn grade_command(
+    course: &Course,
+    mut ids: Vec<String>,
+    args: GradeArgs,
+    mut runner: Runner,
+    cwd: &Path,
+) -> Result<u8, Error> {
+    let mode = if args.solutions { Mode::Solutions } else { Mode::Exercises };
+    if ids.is_empty()
+        && !args.all
+        && let Some(ex) = exercise_here(course, &std::fs::canonicalize(cwd).unwrap_or(cwd.to_path_buf()))
+    {
+        note(&format!("grading {} {}, the exercise of this folder (`--all` for every exercise)", ex.id, ex.title));
+        ids.push(ex.id.clone());
+    }
+    let scratch = runner.scratch.clone().unwrap_or_else(|| grade::default_scratch(course));
+    let target = runner.target_dir.clone().unwrap_or_else(|| scratch.join("target"));
+    let first_build = !target.join("debug").is_dir();
+    if first_build {
+        note(
+            "First grade: building the course's dependencies and every exercise with its hidden tests \
+             (about a minute; later grades take seconds) ...",
+        );
+    }
+    runner.show_build = first_build || std::io::stderr().is_terminal();
+    runner.show_progress = std::io::stderr().is_terminal();
+    let options = Options { mode, ids, runner };
+    let report = grade::grade(course, &options)?;
+    match args.format {
+        Format::Json => print(&render::json(&report)),
+        Format::Text => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let style = if color { render::Style::Color } else { render::Style::Plain };
+            print(&render::text(&report, course, style));
+        }
+    }
+    let record = !args.no_record && report.mode == Mode::Exercises;
+    if record {
+        // The grade stands even if the history cannot be written.
+        if let Err(e) = history::append(&course.paths.history, &history::Record::of(&report)) {
+            note(&format!("warning: {e}"));
+        }
+    }
+    if args.format == Format::Text && record {
+        print(&after_a_pass(course, &report)?);
+    }
+    Ok(if report.all_passed() { exit::PASSED } else { exit::NOT_PASSED })
+}
+
+/// After a subset of exercises all pass: where to compare, and what is next.
+fn after_a_pass(course: &Course, report: &Report) -> Result<String, Error> {
+    if !report.all_passed() || report.exercises.len() == course.exercises.len() {
+        return Ok(String::new());
+    }
+    let ids: Vec<&str> = report.exercises.iter().map(|e| e.id.as_str()).collect();
+    let mut text = format!("Compare with the reference solution: `cargo grade solution {}`.\n", ids[0]);
+    match progress::current(&standings(course)?) {
+        Some(next) => text.push_str(&format!("Next: {} {}: `cargo grade {}`.\n", next.id, next.title, next.id)),
+        None => text.push_str("Every exercise is done. Well done!\n"),
+    }
+    Ok(text)
+}
+
+fn hint(course: &Course, name: &str, n: usize) -> Result<u8, Error> {
+    let ex = one(course, name)?;
+    let hint = ex.hints.get(n - 1).ok_or_else(|| {
+        Error::Usage(format!("exercise {} has {} hints; ask for 1 to {}", ex.id, ex.hints.len(), ex.hints.len()))
+    })?;
+    let mut text = format!("Hint {n} of {} for {} {}:\n\n{hint}\n", ex.hints.len(), ex.id, ex.title);
+    if n < ex.hints.len() {
+        text.push_str(&format!("\nMore: `cargo grade hint {} {}`\n", ex.id, n + 1));
+    }
+    print(&text);
+    Ok(exit::PASSED)
+}
+
+fn reset_command(course: &Course, name: &str, yes: bool) -> Result<u8, Error> {
+    let ex = one(course, name)?;
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::Usage(format!(
+                "reset replaces your code in exercises/{}/src/: add --yes to do it without a terminal to ask on",
+                ex.dir
+            )));
+        }
+        print(&format!(
+            "Reset {} {} to its starter? Your exercises/{}/src/ is copied to .threadlings/backup/ first. [y/N] ",
+            ex.id, ex.title, ex.dir
+        ));
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            print("Not reset.\n");
+            return Ok(exit::PASSED);
+        }
+    }
+    let done = reset::reset(course, ex)?;
+    let shown = |p: &Path| p.strip_prefix(&course.root).unwrap_or(p).display().to_string();
+    print(&format!(
+        "Your code is saved in {}/.\n{}/ is the starter again.\n",
+        shown(&done.backup),
+        shown(&done.restored)
+    ));
+    Ok(exit::PASSED)
+}
+
+fn solution_command(course: &Course, name: &str, give_up: bool) -> Result<u8, Error> {
+    let ex = one(course, name)?;
+    let standing = standings(course)?.into_iter().find(|s| s.id == ex.id).expect("every exercise has a standing");
+    if standing.state != progress::State::Done && !give_up {
+        let best = standing.best.map_or("not graded yet".to_string(), |b| format!("best {b}/{}", standing.max));
+        print(&format!(
+            "{} {} is not solved yet ({best}). Keep going: `cargo grade {}`, and `cargo grade hint {}` when stuck.\n\
+             To see the reference solution anyway: `cargo grade solution {} --give-up`.\n",
+            ex.id, ex.title, ex.id, ex.id, ex.id
+        ));
+        return Ok(exit::NOT_PASSED);
+    }
+    print(&solution::compare(course, ex)?);
+    Ok(exit::PASSED)
+}
+
+/// The generated help, for tests that check the README against it.
+pub fn help_text() -> String {
+    Cli::command().render_long_help().to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse_words(words: &[&str]) -> Result<Args, Error> {
-        parse(words.iter().map(|w| w.to_string()).collect())
+    fn parse_words(words: &[&str]) -> Result<Cli, Error> {
+        let argv = std::iter::once("grader").chain(words.iter().copied()).map(Into::into).collect();
+        parse(argv)?.map_err(Error::Usage)
     }
 
     #[test]
-    fn grade_is_the_default_command() {
-        let args = parse_words(&["01", "--solutions", "--format", "json", "--jobs", "3"]).unwrap();
-        assert_eq!(args.command, Command::Grade { format: Format::Json, record: true });
+    fn grading_is_the_default_and_subcommands_parse() {
+        let cli = parse_words(&["01", "--solutions", "--format", "json", "--jobs", "3"]).unwrap();
+        assert!(cli.command.is_none());
         assert_eq!(
-            (args.options.ids, args.options.mode, args.options.runner.jobs),
-            (vec!["01".to_string()], Mode::Solutions, 3)
+            (cli.exercises, cli.grade.solutions, cli.grade.format),
+            (vec!["01".to_string()], true, Format::Json)
         );
+        assert_eq!(runner(&cli.grade.runner).jobs, 3);
+        assert!(matches!(parse_words(&["hint", "2", "3"]).unwrap().command, Some(Cmd::Hint { n: Some(3), .. })));
+        assert!(matches!(parse_words(&["list"]).unwrap().command, Some(Cmd::List)));
+        assert!(matches!(parse_words(&["reset", "1", "--yes"]).unwrap().command, Some(Cmd::Reset { yes: true, .. })));
+        assert!(matches!(parse_words(&["watch", "--manual"]).unwrap().command, Some(Cmd::Watch { manual: true, .. })));
     }
 
     #[test]
-    fn hint_and_list_parse() {
-        assert_eq!(parse_words(&["hint", "02", "3"]).unwrap().command, Command::Hint { exercise: "02".into(), n: 3 });
-        assert_eq!(parse_words(&["list"]).unwrap().command, Command::List);
-    }
-
-    #[test]
-    fn bad_arguments_are_usage_errors() {
+    fn bad_arguments_are_one_line_usage_errors() {
         for bad in [&["--format", "xml"][..], &["--jobs", "0"], &["--bogus"], &["hint"], &["--course"]] {
-            let err = parse_words(bad).err().expect("rejected");
+            let err = parse_words(bad).expect_err("rejected");
             assert_eq!(err.exit_code(), exit::USAGE, "{bad:?}");
+            assert_eq!(err.to_string().lines().count(), 1, "{err}");
         }
+    }
+
+    #[test]
+    fn help_and_version_are_not_errors() {
+        for words in [&["--help"][..], &["help"], &["--version"], &["help", "watch"]] {
+            let text = parse(std::iter::once("grader").chain(words.iter().copied()).map(Into::into).collect())
+                .unwrap()
+                .expect_err("help text");
+            assert!(!text.is_empty());
+        }
+        assert!(help_text().contains("Exit codes:"));
     }
 }

@@ -96,10 +96,16 @@ pub fn build(
                 }
             }
             "compiler-message" => {
+                // Each distinct error once, in the order rustc found them; the
+                // closing "aborting due to ..." says nothing new.
                 if let Some(Diagnostic { level, rendered: Some(text) }) = msg.message
                     && level == "error"
+                    && !text.starts_with("error: aborting due to")
                 {
-                    errors.entry(msg.manifest_path).or_default().push(text);
+                    let list = errors.entry(msg.manifest_path).or_default();
+                    if !list.contains(&text) {
+                        list.push(text);
+                    }
                 }
             }
             _ => {}
@@ -110,7 +116,7 @@ pub fn build(
             continue;
         }
         let message = match errors.remove(manifest) {
-            Some(list) => list.join("\n"),
+            Some(list) => shown_errors(list),
             None if finished.exit == Some(Exit::Code(0)) => "cargo built no hidden test executable".into(),
             None => {
                 // No diagnostic of this crate's own: cargo itself failed (registry, lock, toolchain).
@@ -128,6 +134,19 @@ pub fn build(
         results.insert(manifest.clone(), Built::Errors(message));
     }
     Ok(results)
+}
+
+/// Errors shown of one crate: the first ones matter, later ones often follow from them.
+const SHOWN_ERRORS: usize = 5;
+
+fn shown_errors(mut list: Vec<String>) -> String {
+    let more = list.len().saturating_sub(SHOWN_ERRORS);
+    list.truncate(SHOWN_ERRORS);
+    let mut text = list.iter().map(|e| e.trim_end()).collect::<Vec<_>>().join("\n\n");
+    if more > 0 {
+        text.push_str(&format!("\n\n... and {more} more error{} (fix these first)", if more == 1 { "" } else { "s" }));
+    }
+    text
 }
 
 /// Settings inherited from an outer cargo (or set by a learner) must not change
@@ -153,4 +172,19 @@ pub fn neutralize_cargo_env(cmd: &mut Command) {
         .env("RUSTC_WORKSPACE_WRAPPER", "")
         .env_remove("RUSTFLAGS")
         .env("CARGO_TERM_COLOR", "never");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_shown_whole_first_ones_first_with_a_count_of_the_rest() {
+        let errors: Vec<String> =
+            (1..=7).map(|i| format!("error[E0{i}]: problem {i}\n --> src/lib.rs:{i}:1\n")).collect();
+        let text = shown_errors(errors);
+        assert!(text.starts_with("error[E01]: problem 1\n --> src/lib.rs:1:1\n\nerror[E02]"), "{text}");
+        assert!(text.contains("problem 5") && !text.contains("problem 6"), "{text}");
+        assert!(text.ends_with("... and 2 more errors (fix these first)"), "{text}");
+    }
 }

@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use indicatif::{ProgressBar, ProgressStyle};
+
 use crate::catalogue::{Course, Exercise, TestSpec};
 use crate::compile::{self, Built};
 use crate::error::Error;
@@ -28,12 +30,14 @@ pub struct Runner {
     pub target_dir: Option<PathBuf>,
     /// Show cargo's build progress on stderr.
     pub show_build: bool,
+    /// Show a progress bar of the test runs on stderr (on a terminal only).
+    pub show_progress: bool,
 }
 
 impl Default for Runner {
     fn default() -> Runner {
         let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Runner { jobs, scratch: None, target_dir: None, show_build: false }
+        Runner { jobs, scratch: None, target_dir: None, show_build: false, show_progress: false }
     }
 }
 
@@ -133,7 +137,20 @@ pub fn grade_batch(
         done(owner);
     }
     let sandbox = Sandbox::detect(run::TASK_CAP);
-    let outcomes = run::run_all(&jobs, runner.jobs, &sandbox, done);
+    let bar = if runner.show_progress { ProgressBar::new(jobs.len() as u64) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("running hidden tests [{bar:30}] {pos}/{len}")
+            .expect("valid template")
+            .progress_chars("#>-"),
+    );
+    let job_done = |owner: usize, last: bool| {
+        bar.inc(1);
+        if last {
+            done(owner);
+        }
+    };
+    let outcomes = run::run_all(&jobs, runner.jobs, &sandbox, &job_done);
+    bar.finish_and_clear();
     let mut outcomes: HashMap<(usize, &str), run::Outcome> =
         jobs.iter().zip(outcomes).map(|(job, o)| ((job.owner, job.name.as_str()), o)).collect();
 

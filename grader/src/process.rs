@@ -179,6 +179,20 @@ pub fn start_background(mut cmd: Command) -> std::io::Result<Background> {
     Ok(Background { child: cmd.spawn()? })
 }
 
+/// Starts `cmd` with piped stdin and stdout (stderr dropped), for a benchmark
+/// that talks to a tool of ours; killed with its group when dropped.
+pub fn start_piped(mut cmd: Command) -> std::io::Result<Background> {
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).process_group(0);
+    Ok(Background { child: cmd.spawn()? })
+}
+
+impl Background {
+    /// The child's stdin and stdout, when started with [`start_piped`].
+    pub fn pipes(&mut self) -> (Option<std::process::ChildStdin>, Option<std::process::ChildStdout>) {
+        (self.child.stdin.take(), self.child.stdout.take())
+    }
+}
+
 impl Drop for Background {
     fn drop(&mut self) {
         kill_group(self.child.id() as libc::pid_t);

@@ -59,9 +59,14 @@ pub fn list(exe: &Path, workspace: &Path) -> Result<Vec<String>, String> {
 }
 
 /// Runs every job, `parallel` at a time, each run bounded by `sandbox`;
-/// outcomes come back in job order. `owner_done` hears of each owner whose
-/// last job has finished.
-pub fn run_all(jobs: &[Job], parallel: usize, sandbox: &Sandbox, owner_done: &(dyn Fn(usize) + Sync)) -> Vec<Outcome> {
+/// outcomes come back in job order. `job_done` hears of every finished job:
+/// its owner, and whether it was the owner's last.
+pub fn run_all(
+    jobs: &[Job],
+    parallel: usize,
+    sandbox: &Sandbox,
+    job_done: &(dyn Fn(usize, bool) + Sync),
+) -> Vec<Outcome> {
     let next = AtomicUsize::new(0);
     let outcomes: Vec<Mutex<Option<Outcome>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let mut left: std::collections::BTreeMap<usize, AtomicUsize> = std::collections::BTreeMap::new();
@@ -75,9 +80,7 @@ pub fn run_all(jobs: &[Job], parallel: usize, sandbox: &Sandbox, owner_done: &(d
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
                     *outcomes[i].lock().unwrap() = Some(run_one(job, sandbox));
-                    if left[&job.owner].fetch_sub(1, Ordering::AcqRel) == 1 {
-                        owner_done(job.owner);
-                    }
+                    job_done(job.owner, left[&job.owner].fetch_sub(1, Ordering::AcqRel) == 1);
                 }
             });
         }

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin_cmd;
@@ -15,13 +14,7 @@ const SLEEPER_MARKER: &str = "threadlings-fixture-sleeper";
 
 /// A fresh copy of the fixture course, so grading it cannot touch the repository;
 /// removed when the test ends.
-struct CourseCopy(PathBuf, #[allow(dead_code)] Option<MutexGuard<'static, ()>>);
-
-/// Copies of `fixtures/course` stage the same packages at the same places in
-/// their scratch workspaces, and all build into one target directory, where
-/// those artifacts share names: one such test at a time, or one test's build
-/// rewrites the test executable another is running.
-static COURSE_FIXTURE: Mutex<()> = Mutex::new(());
+struct CourseCopy(PathBuf);
 
 impl std::ops::Deref for CourseCopy {
     type Target = Path;
@@ -37,27 +30,27 @@ impl Drop for CourseCopy {
 }
 
 fn fixture_course(name: &str) -> CourseCopy {
-    let turn = COURSE_FIXTURE.lock().unwrap_or_else(|e| e.into_inner());
-    CourseCopy(copy_fixture("course", name), Some(turn))
+    copy_course("course", name)
 }
 
-/// A copy of a fixture other tests do not grade at the same time.
+/// Copies `fixtures/<fixture>` to a fresh directory named after the test, with
+/// @REPO@ replaced by the repository root and every crate `fx_x` renamed
+/// `fx_<name>_x`. The same test gets the same path every time, so its scratch
+/// workspace stays its own and rebuilds nothing that did not change; the names
+/// are its own because every copy builds into one shared target directory,
+/// where a crate's artifacts are named after its package and its place in its
+/// workspace, the same in every copy.
 fn copy_course(fixture: &str, name: &str) -> CourseCopy {
-    CourseCopy(copy_fixture(fixture, name), None)
-}
-
-/// Copies `fixtures/<fixture>` to a fresh directory named after the test, @REPO@
-/// replaced by the repository root. The same test gets the same path every time,
-/// so its scratch workspace stays its own and rebuilds nothing that did not change.
-fn copy_fixture(fixture: &str, name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("courses").join(name);
     let _ = fs::remove_dir_all(&dir);
     copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture), &dir);
     let repo = fs::canonicalize(REPO).unwrap();
-    let catalogue = dir.join("course.toml");
-    let text = fs::read_to_string(&catalogue).unwrap().replace("@REPO@", repo.to_str().unwrap());
-    fs::write(catalogue, text).unwrap();
-    dir
+    for file in tree(&dir).into_keys().filter(|f| f.extension().is_some_and(|x| x == "toml" || x == "rs")) {
+        let text = fs::read_to_string(&file).unwrap();
+        let text = text.replace("@REPO@", repo.to_str().unwrap()).replace("fx_", &format!("fx_{name}_"));
+        fs::write(file, text).unwrap();
+    }
+    CourseCopy(dir)
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -177,6 +170,7 @@ fn the_text_report_says_what_failed_and_why() {
         (r" in [a-z_]+\n", " in [WCHAN]\n"),
         (r"ThreadId\(\d+\)", "ThreadId([N])"),
         (r"thread '(\w+)' \(\d+\)", "thread '$1' ([TID])"),
+        (r"fx_text_", "fx_"),
     ] }, {
         insta::assert_snapshot!("fixture_course_report", text);
     });
@@ -242,7 +236,7 @@ fn one_line_error(out: &std::process::Output, code: i32, needle: &str) {
 fn bad_input_gets_a_one_line_error_and_a_documented_exit_code() {
     let course = fixture_course("errors");
     one_line_error(&grader(&course).arg("nope").output().unwrap(), 2, "there is no exercise 'nope'");
-    one_line_error(&grader(&course).arg("--frobnicate").output().unwrap(), 2, "unknown option '--frobnicate'");
+    one_line_error(&grader(&course).arg("--frobnicate").output().unwrap(), 2, "unexpected argument '--frobnicate'");
     one_line_error(&grader(&course).args(["hint", "pass", "9"]).output().unwrap(), 2, "has 1 hints");
 
     let nowhere = std::env::temp_dir().join(format!("threadlings-nowhere-{}", std::process::id()));
@@ -269,7 +263,10 @@ fn hints_and_the_list_come_from_the_catalogue() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("add, do not subtract"));
     let out = grader(&course).arg("list").output().unwrap();
     let list = String::from_utf8_lossy(&out.stdout);
-    assert!(list.contains("Fails an assertion") && list.lines().count() == 9, "{list}");
+    assert!(
+        list.contains("Fails an assertion") && list.lines().filter(|l| l.contains("not started")).count() == 9,
+        "{list}"
+    );
 }
 
 /// The hostile course: learner code that attacks or overwhelms the grader.
@@ -368,4 +365,118 @@ fn hostile_code_gets_a_verdict_in_bounded_time_and_changes_nothing() {
     let lines: Vec<String> = fs::read_to_string(&history).unwrap().lines().map(String::from).collect();
     assert_eq!(lines.len(), 2, "one record appended: {lines:?}");
     assert_eq!(lines[0], "{\"an earlier\": \"record\"}", "the earlier history is intact");
+}
+
+/// The pass fixture's code: full marks for the `fail` exercise too.
+const ADDS_AND_GREETS: &str = "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\npub fn greeting(name: &str) -> String {\n    format!(\"Hello, {name}!\\nYou are visitor number 42.\")\n}\n";
+
+#[test]
+fn watch_grades_each_save_offers_the_next_exercise_shows_hints_and_quits_cleanly() {
+    let course = fixture_course("watch");
+    let src = course.join("exercises/fail/src/lib.rs");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_grader"));
+    cmd.arg("watch").arg("fail").arg("--course").arg(&*course);
+    cmd.arg("--scratch")
+        .arg(scratch_of(&course))
+        .arg("--target-dir")
+        .arg(Path::new(REPO).join("target/threadlings/target"));
+    let options = rexpect::reader::Options::new().timeout_ms(Some(300_000)).strip_ansi_escape_codes(true);
+    let mut term = rexpect::spawn_with_options(cmd, options).unwrap();
+    term.exp_string("Score: 0/3").unwrap();
+    term.exp_string("watching exercises for saves").unwrap();
+
+    // A save with another mistake: graded, and the failure shown.
+    fs::write(&src, "pub fn add(a: u32, b: u32) -> u32 {\n    a * b\n}\n\npub fn greeting(_: &str) -> String {\n    String::new()\n}\n").unwrap();
+    term.exp_string("left: 6").unwrap();
+    // The right code: full marks, the solution to compare with, and what is next.
+    fs::write(&src, ADDS_AND_GREETS).unwrap();
+    term.exp_string("Full marks for fail Fails an assertion!").unwrap();
+    term.exp_string("cargo grade solution fail").unwrap();
+    term.exp_string("Press n for the next exercise: broken").unwrap();
+    term.send("h").unwrap();
+    term.flush().unwrap();
+    term.exp_string("add, do not subtract").unwrap();
+    term.send("q").unwrap();
+    term.flush().unwrap();
+    term.exp_string("Bye!").unwrap();
+    term.exp_eof().unwrap();
+    let status = format!("{:?}", term.process().wait().unwrap());
+    assert!(status.starts_with("Exited(") && status.ends_with(", 0)"), "{status}");
+    assert_eq!(processes_of(&course, ""), 0, "watch left a process behind");
+}
+
+#[test]
+fn reset_backs_up_the_learners_code_and_restores_the_starter() {
+    let course = copy_course("course", "reset");
+    let src = course.join("exercises/fail/src");
+    let starter = fs::read(src.join("lib.rs")).unwrap();
+    let mut record = grader::starters::Record::default();
+    record.digests.insert("fail".into(), grader::starters::digest(&src).unwrap());
+    fs::create_dir_all(course.join("grader")).unwrap();
+    let course_toml = grader::catalogue::Course::load(&course).unwrap();
+    record.save(&course_toml).unwrap();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .current_dir(&*course)
+            .args(["-c", "user.name=learner", "-c", "user.email=learner@example.com"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "the course"]);
+    // The learner's work, committed, and one more file not.
+    fs::write(src.join("lib.rs"), ADDS_AND_GREETS).unwrap();
+    git(&["commit", "-qam", "solved"]);
+    fs::write(src.join("notes.rs"), "// my notes\n").unwrap();
+
+    let out = grader(&course).args(["reset", "fail"]).output().unwrap();
+    one_line_error(&out, 2, "--yes");
+    assert_eq!(fs::read_to_string(src.join("lib.rs")).unwrap(), ADDS_AND_GREETS, "nothing changed without a yes");
+
+    let out = grader(&course).args(["reset", "fail", "--yes"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(fs::read(src.join("lib.rs")).unwrap(), starter, "the starter is back");
+    assert!(!src.join("notes.rs").exists(), "src/ is exactly the starter");
+    let backups: Vec<PathBuf> =
+        fs::read_dir(course.join(".threadlings/backup/fail")).unwrap().flatten().map(|e| e.path()).collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    assert_eq!(fs::read_to_string(backups[0].join("lib.rs")).unwrap(), ADDS_AND_GREETS);
+    assert_eq!(fs::read_to_string(backups[0].join("notes.rs")).unwrap(), "// my notes\n");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains(".threadlings/backup/fail/"), "{said}");
+
+    // Twice in a row: a second backup, the first one kept.
+    grader(&course).args(["reset", "fail", "--yes"]).assert().success();
+    assert_eq!(fs::read_dir(course.join(".threadlings/backup/fail")).unwrap().count(), 2);
+}
+
+#[test]
+fn list_and_solution_follow_the_history_and_a_closed_pipe_is_quiet() {
+    let course = fixture_course("progress");
+    let out = grader(&course).args(["solution", "pass"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not solved yet"));
+    grader(&course).arg("pass").assert().success();
+    let out = grader(&course).args(["solution", "pass"]).output().unwrap();
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("lib.rs"));
+    let list = String::from_utf8(grader(&course).arg("list").output().unwrap().stdout).unwrap();
+    assert!(list.contains("pass") && list.contains("done") && list.contains(">  fail"), "{list}");
+
+    // `cargo grade list | head -1`: the reader goes away; no panic, exit 0.
+    for _ in 0..20 {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_grader"))
+            .args(["list", "--course"])
+            .arg(&*course)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
 }

@@ -38,7 +38,7 @@ pub fn run(root: &Path, runs: usize) -> Result<(), Error> {
     println!(
         "{tests} hidden tests; the grader runs {repeats} test processes (repeats included), cargo test runs each test once"
     );
-    println!("{:<28}{:>10}{:>10}{:>10}", "", "min", "median", "max");
+    println!("{:<36}{:>10}{:>10}{:>10}", "", "min", "median", "max");
     row("cargo grade --solutions", &mut graded);
     row("cargo test (same crates)", &mut tested);
     let ratio = median(&mut graded).as_secs_f64() / median(&mut tested).as_secs_f64();
@@ -65,13 +65,13 @@ fn cargo_test(scratch: &Path) -> Result<Duration, Error> {
     Ok(start.elapsed())
 }
 
-fn median(times: &mut [Duration]) -> Duration {
+pub(crate) fn median(times: &mut [Duration]) -> Duration {
     times.sort();
     times[times.len() / 2]
 }
 
-fn row(name: &str, times: &mut [Duration]) {
+pub(crate) fn row(name: &str, times: &mut [Duration]) {
     times.sort();
     let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
-    println!("{name:<28}{:>10}{:>10}{:>10}", ms(times[0]), ms(median(times)), ms(times[times.len() - 1]));
+    println!("{name:<36}{:>10}{:>10}{:>10}", ms(times[0]), ms(median(times)), ms(times[times.len() - 1]));
 }

@@ -6,6 +6,7 @@ pub mod layout;
 pub mod snapshots;
 pub mod starters;
 pub mod variants;
+pub mod watch_bench;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,8 +32,10 @@ Usage:
                                  write the hidden tests' snapshots from the reference
                                  solutions into grader/hidden/exercises/<dir>/snapshots/,
                                  for review with `git diff`
-  cargo xtask bench [--runs N]   time a warm full grade against plain `cargo test` of the
-                                 same hidden tests (default 5 runs each)
+  cargo xtask bench [--runs N] [--watch]
+                                 time a warm full grade against plain `cargo test` of the
+                                 same hidden tests (default 5 runs each); --watch instead
+                                 times watch mode from a saved edit to its verdict
 
 Exit codes: 0 sound, 1 a check failed, 2 bad arguments or catalogue, 3 environment.
 ";
@@ -64,6 +67,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
         }
         "starters" if args.pristine => starters::list_pristine(&repo_root(), &mut std::io::stdout()),
         "starters" => starters::run(&repo_root(), args.update, &mut std::io::stdout()),
+        "bench" if args.watch => watch_bench::run(&repo_root(), args.runs.unwrap_or(10)).map(|()| true),
         "bench" => bench::run(&repo_root(), args.runs.unwrap_or(5)).map(|()| true),
         "snapshots" => snapshots::run(&repo_root(), &args.ids).map(|()| true),
         _ => {
@@ -88,6 +92,7 @@ struct Args {
     strict: bool,
     update: bool,
     pristine: bool,
+    watch: bool,
     ids: Vec<String>,
 }
 
@@ -99,6 +104,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         strict: false,
         update: false,
         pristine: false,
+        watch: false,
         ids: Vec::new(),
     };
     let mut it = args.iter();
@@ -113,6 +119,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--strict" if parsed.task == "check" => parsed.strict = true,
             "--update" if parsed.task == "starters" => parsed.update = true,
             "--pristine" if parsed.task == "starters" => parsed.pristine = true,
+            "--watch" if parsed.task == "bench" => parsed.watch = true,
             "-h" | "--help" | "help" => parsed.task = "help".into(),
             "check" | "bench" | "snapshots" | "starters" if parsed.task == "help" => parsed.task = arg.clone(),
             other if other.starts_with('-') => return Err(format!("unknown option '{other}'")),

@@ -56,4 +56,3 @@ pub fn run(root: &Path, update: bool, out: &mut dyn std::io::Write) -> Result<bo
     }
     Ok(all_pristine)
 }
-

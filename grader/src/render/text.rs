@@ -5,8 +5,9 @@ use crate::model::{Mode, Report, Status};
 
 /// Lines of a failure message shown per test; the JSON report has it all.
 const MESSAGE_LINES: usize = 16;
-/// Lines of compiler output shown per exercise.
-const BUILD_LINES: usize = 30;
+/// Lines of compiler output shown per exercise (the build keeps whole errors,
+/// at most a few of them).
+const BUILD_LINES: usize = 150;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Style {

@@ -1,0 +1,138 @@
+//! Where a learner stands, read from the progress history: per exercise done,
+//! started or not started, points now and best, attempts.
+
+use crate::catalogue::Course;
+use crate::history::Record;
+use crate::model::Mode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Full marks at its latest grade.
+    Done,
+    /// Graded, without full marks at its latest grade.
+    Started,
+    NotStarted,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Done => "done",
+            State::Started => "started",
+            State::NotStarted => "not started",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Standing {
+    pub id: String,
+    pub title: String,
+    pub state: State,
+    /// Points at the latest grade, and the best ever.
+    pub points: Option<u32>,
+    pub best: Option<u32>,
+    pub max: u32,
+    /// Grades of this exercise in the history.
+    pub attempts: usize,
+}
+
+/// The standing of every exercise of `course`, in catalogue order.
+pub fn standings(course: &Course, records: &[Record]) -> Vec<Standing> {
+    course
+        .exercises
+        .iter()
+        .map(|ex| {
+            let grades: Vec<_> = records
+                .iter()
+                .filter(|r| r.mode == Mode::Exercises)
+                .flat_map(|r| r.exercises.iter().filter(|e| e.id == ex.id))
+                .collect();
+            let last = grades.last();
+            let state = match last {
+                Some(e) if e.score == e.max_score => State::Done,
+                Some(_) => State::Started,
+                None => State::NotStarted,
+            };
+            Standing {
+                id: ex.id.clone(),
+                title: ex.title.clone(),
+                state,
+                points: last.map(|e| e.score),
+                best: grades.iter().map(|e| e.score).max(),
+                max: ex.max_score(),
+                attempts: grades.len(),
+            }
+        })
+        .collect()
+}
+
+/// The exercise to work on: the first one not done.
+pub fn current(standings: &[Standing]) -> Option<&Standing> {
+    standings.iter().find(|s| s.state != State::Done)
+}
+
+/// `cargo grade list`: a line per exercise, the current one marked.
+pub fn render_list(standings: &[Standing]) -> String {
+    let current = current(standings).map(|s| s.id.clone());
+    let width = standings.iter().map(|s| s.title.len()).max().unwrap_or(0) + 2;
+    let id_width = standings.iter().map(|s| s.id.len()).max().unwrap_or(0).max(2) + 2;
+    let mut out = format!("     {:<id_width$}{:<width$}{:<13}{:>7}  attempts\n", "id", "exercise", "status", "points");
+    for s in standings {
+        let mark = if current.as_deref() == Some(s.id.as_str()) { ">" } else { " " };
+        let points = format!("{}/{}", s.points.map_or("-".to_string(), |p| p.to_string()), s.max);
+        out.push_str(&format!(
+            "  {mark}  {:<id_width$}{:<width$}{:<13}{points:>7}  {}\n",
+            s.id,
+            s.title,
+            s.state.as_str(),
+            s.attempts
+        ));
+    }
+    let done = standings.iter().filter(|s| s.state == State::Done).count();
+    let points: u32 = standings.iter().filter_map(|s| s.points).sum();
+    let max: u32 = standings.iter().map(|s| s.max).sum();
+    out.push_str(&format!("\nDone {done} of {} exercises, {points} of {max} points.", standings.len()));
+    match current {
+        Some(id) => out.push_str(&format!(" Next: `cargo grade {id}`.\n")),
+        None => out.push_str(" Every exercise is done.\n"),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::ExerciseRecord;
+
+    fn record(scores: &[(&str, u32, u32)]) -> Record {
+        Record {
+            format_version: 1,
+            time: 0,
+            mode: Mode::Exercises,
+            score: 0,
+            max_score: 0,
+            exercises: scores
+                .iter()
+                .map(|&(id, score, max_score)| ExerciseRecord { id: id.into(), score, max_score, tests: Vec::new() })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn states_points_and_attempts_come_from_the_latest_and_all_grades() {
+        let text = "format_version = 1\n[dependencies]\n\
+            [[exercises]]\nid = \"01\"\ndir = \"a\"\ncrate = \"a\"\ntitle = \"A\"\ntopic = \"t\"\nhints = [\"h\"]\ntests = [{ name = \"x\", points = 4 }]\n\
+            [[exercises]]\nid = \"02\"\ndir = \"b\"\ncrate = \"b\"\ntitle = \"B\"\ntopic = \"t\"\nhints = [\"h\"]\ntests = [{ name = \"x\", points = 2 }]\n\
+            [[exercises]]\nid = \"03\"\ndir = \"c\"\ncrate = \"c\"\ntitle = \"C\"\ntopic = \"t\"\nhints = [\"h\"]\ntests = [{ name = \"x\", points = 1 }]\n";
+        let course = Course::parse(std::path::Path::new("/c"), text).unwrap();
+        let history = [record(&[("01", 1, 4), ("02", 2, 2)]), record(&[("01", 4, 4)]), record(&[("02", 0, 2)])];
+        let s = standings(&course, &history);
+        assert_eq!(s.iter().map(|s| s.state).collect::<Vec<_>>(), [State::Done, State::Started, State::NotStarted]);
+        assert_eq!((s[0].points, s[0].best, s[0].attempts), (Some(4), Some(4), 2));
+        assert_eq!((s[1].points, s[1].best, s[1].attempts), (Some(0), Some(2), 2));
+        assert_eq!(current(&s).unwrap().id, "02");
+        let list = render_list(&s);
+        assert!(list.contains(">  02") && list.contains("Done 1 of 3 exercises, 4 of 7 points"), "{list}");
+    }
+}
