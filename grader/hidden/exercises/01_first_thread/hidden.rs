@@ -1,10 +1,25 @@
 //! Hidden tests for exercise 01: the work really runs on other threads, names
-//! stick, results come back in order, and a panic loses nothing but itself.
+//! stick, spawn_named does not wait, results come back in order even when the
+//! jobs finish last-to-first, and a panic (a `&str` or a `String` payload) loses
+//! nothing but itself.
 
+use std::any::Any;
+use std::cell::RefCell;
 use std::collections::HashSet;
+use std::hint::black_box;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, ThreadId};
+use std::time::Instant;
 
 use first_thread::{Job, run_all, run_on_thread, spawn_named};
+use hidden::PATIENCE;
+
+/// The text of a panic payload, read the way a learner would: a `&str` or a `String`.
+fn text_of(payload: &(dyn Any + Send)) -> Option<String> {
+    payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned())
+}
 
 #[test]
 fn job_runs_on_another_thread() {
@@ -19,14 +34,34 @@ fn job_runs_on_another_thread() {
 
 #[test]
 fn a_panic_in_the_job_reaches_the_caller() {
-    let caught = std::panic::catch_unwind(|| run_on_thread(|| -> u8 { panic!("oven on fire") }));
-    let payload = caught.expect_err("the job panicked, so run_on_thread must panic too");
-    let message = payload.downcast_ref::<&str>().copied().map(String::from).or(payload.downcast_ref::<String>().cloned());
-    assert_eq!(
-        message.as_deref(),
-        Some("oven on fire"),
-        "the caller should see the job's own panic: pass the Err from join to std::panic::resume_unwind"
-    );
+    type Panicky = Box<dyn FnOnce() -> u8 + Send>;
+    // `panic!("literal")` carries a `&'static str`; a message formatted from a value
+    // the compiler cannot see carries a `String`. Both must reach the caller intact.
+    let cases: [(&str, &str, Panicky); 2] = [
+        ("a literal message (a &'static str payload)", "oven on fire", Box::new(|| panic!("oven on fire"))),
+        (
+            "a formatted message (a String payload)",
+            "oven 2 on fire",
+            Box::new(|| panic!("oven {} on fire", black_box(2))),
+        ),
+    ];
+    for (what, expected, job) in cases {
+        let caught = panic::catch_unwind(AssertUnwindSafe(|| run_on_thread(job)));
+        let payload = caught.expect_err("the job panicked, so run_on_thread must panic too");
+        let seen = text_of(payload.as_ref());
+        let unwrapped = seen.as_deref().is_some_and(|t| t.starts_with("called `Result::unwrap()`"));
+        assert!(
+            seen.as_deref() == Some(expected),
+            "a job that panicked with {what}, {expected:?}, reached the caller as {}: the caller should see \
+             the job's own panic. Pass the Err from join to std::panic::resume_unwind, which carries any \
+             payload on unchanged{}",
+            match &seen {
+                Some(text) => format!("{text:?}"),
+                None => "a panic whose payload is neither a &str nor a String".to_string(),
+            },
+            if unwrapped { " (unwrap puts its own message in place of the job's)" } else { "" }
+        );
+    }
 }
 
 #[test]
@@ -44,16 +79,112 @@ fn spawned_thread_carries_its_name() {
 }
 
 #[test]
+fn spawn_named_returns_while_the_job_is_still_running() {
+    // The job waits for a word the test can only send once spawn_named has returned.
+    let (go, word) = mpsc::channel::<()>();
+    let handle = spawn_named("chef-waiting", move || word.recv_timeout(PATIENCE).is_ok());
+    let _ = go.send(());
+    let heard = handle.join().expect("the job does not panic");
+    assert!(
+        heard,
+        "the job waited {PATIENCE:?} for the test, which could only go on once spawn_named had returned, and \
+         never heard from it: spawn_named waited for its job to end. Start the thread and return its \
+         JoinHandle right away; the caller decides when to join"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Jobs that finish last-to-first, to tell the order of the jobs from the order
+// in which they finish.
+
+/// Runs the closures registered on a thread when that thread exits: thread-local
+/// destructors run as a thread ends.
+struct OnExit(RefCell<Vec<Box<dyn FnOnce()>>>);
+
+impl Drop for OnExit {
+    fn drop(&mut self) {
+        for f in self.0.take() {
+            f();
+        }
+    }
+}
+
+thread_local! {
+    static ON_EXIT: OnExit = const { OnExit(RefCell::new(Vec::new())) };
+}
+
+fn on_thread_exit(f: impl FnOnce() + 'static) {
+    ON_EXIT.with(|e| e.0.borrow_mut().push(Box::new(f)));
+}
+
+/// Lets a job return only once the threads of every later job have ended, so
+/// jobs that run at the same time finish last-to-first. Once one job has waited
+/// out the patience (the jobs run one after another), nobody waits any more.
+struct LastToFirst {
+    state: Mutex<(Vec<bool>, bool)>,
+    changed: Condvar,
+}
+
+impl LastToFirst {
+    fn new(n: usize) -> Arc<LastToFirst> {
+        Arc::new(LastToFirst { state: Mutex::new((vec![false; n], false)), changed: Condvar::new() })
+    }
+
+    /// Called by job `i`: marks its thread for the end, then waits for the later jobs.
+    fn finish(self: &Arc<Self>, i: usize) {
+        let me = Arc::clone(self);
+        on_thread_exit(move || me.ended(i));
+        let deadline = Instant::now() + PATIENCE;
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while !s.1 && !s.0[i + 1..].iter().all(|&e| e) {
+            let now = Instant::now();
+            if now >= deadline {
+                s.1 = true;
+                self.changed.notify_all();
+                break;
+            }
+            s = self.changed.wait_timeout(s, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
+        }
+    }
+
+    fn ended(&self, i: usize) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).0[i] = true;
+        self.changed.notify_all();
+    }
+}
+
+#[test]
 fn run_all_returns_results_in_order_from_separate_threads() {
+    const JOBS: usize = 8;
     let caller = thread::current().id();
-    let jobs: Vec<Job<(u64, ThreadId)>> =
-        (0..8u64).map(|i| Box::new(move || (i * i, thread::current().id())) as Job<_>).collect();
+    let finish = LastToFirst::new(JOBS);
+    let jobs: Vec<Job<(usize, ThreadId)>> = (0..JOBS)
+        .map(|i| {
+            let finish = Arc::clone(&finish);
+            Box::new(move || {
+                finish.finish(i);
+                (i * i, thread::current().id())
+            }) as Job<_>
+        })
+        .collect();
     let results = run_all(jobs);
-    let values: Vec<u64> = results.iter().map(|r| r.as_ref().expect("no job panics").0).collect();
-    assert_eq!(values, [0, 1, 4, 9, 16, 25, 36, 49], "results must come back in the order of the jobs");
-    let threads: HashSet<ThreadId> = results.iter().map(|r| r.as_ref().unwrap().1).collect();
-    assert_eq!(threads.len(), 8, "8 jobs ran on only {} distinct threads: give each job its own thread", threads.len());
+    assert_eq!(results.len(), JOBS, "run_all gave {} results for {JOBS} jobs: one result per job", results.len());
+    let results: Vec<(usize, ThreadId)> = results.into_iter().map(|r| r.expect("no job panics")).collect();
+    let threads: HashSet<ThreadId> = results.iter().map(|r| r.1).collect();
     assert!(!threads.contains(&caller), "a job ran on the calling thread: every job needs a thread of its own");
+    assert_eq!(
+        threads.len(),
+        JOBS,
+        "{JOBS} jobs ran on only {} distinct thread(s): give each job its own thread",
+        threads.len()
+    );
+    let values: Vec<usize> = results.iter().map(|r| r.0).collect();
+    assert_eq!(
+        values,
+        [0, 1, 4, 9, 16, 25, 36, 49],
+        "the jobs finished last-to-first and their results came back as {values:?}: return them in the order \
+         of `jobs`, not in the order the jobs finish (join the handles in the order you started them)"
+    );
 }
 
 #[test]
@@ -61,14 +192,32 @@ fn a_panicking_job_does_not_lose_the_others() {
     let jobs: Vec<Job<u32>> = vec![
         Box::new(|| 1),
         Box::new(|| panic!("burnt the toast")),
-        Box::new(|| panic!("dish {} dropped", 3)),
+        // A value the compiler cannot see, so the payload is a String, not a &str.
+        Box::new(|| panic!("dish {} dropped", black_box(3))),
         Box::new(|| 4),
     ];
     let results = run_all(jobs);
     assert_eq!(
-        results,
-        [Ok(1), Err("burnt the toast".to_string()), Err("dish 3 dropped".to_string()), Ok(4)],
-        "a panicking job should give Err(its message) while the others keep their results: \
-         join returns Err(payload); the payload is a &str or a String"
+        results.len(),
+        4,
+        "run_all gave {} results for 4 jobs, one of which panicked: every job has a result, Ok or Err, \
+         in the order of the jobs: {results:?}",
+        results.len()
     );
+    assert!(
+        results[0] == Ok(1) && results[3] == Ok(4),
+        "the jobs that did not panic should keep their results, Ok(1) and Ok(4), but run_all gave {results:?}: \
+         join every handle, even after one of them gave Err"
+    );
+    for (i, payload, expected) in [
+        (1, "a literal message (a &'static str payload)", "burnt the toast"),
+        (2, "a formatted message (a String payload)", "dish 3 dropped"),
+    ] {
+        assert!(
+            results[i] == Err(expected.to_string()),
+            "job {i} panicked with {payload}, {expected:?}, but run_all gave {:?} for it: join returns \
+             Err(payload); read the message with payload.downcast::<String>() and payload.downcast::<&str>()",
+            results[i]
+        );
+    }
 }

@@ -4,11 +4,13 @@
 //! in a memory region of its own, read from /proc/self/maps while all are alive),
 //! and a thread_local! count starts fresh in every thread.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
 
-use hidden::Rendezvous;
+use hidden::{PATIENCE, Rendezvous};
 use shared_heap::{Pantry, cook_in_crossbeam_scope, cook_in_scope, cook_with_arc, plates_served, serve_plate};
 
 const COOKS: usize = 4;
@@ -25,11 +27,31 @@ fn pantry() -> Pantry {
 // ---------------------------------------------------------------------------
 // One heap, shared: the addresses the cooks saw from inside their threads.
 
+/// The stack of the calling thread, exactly, as the thread library knows it.
+fn stack_of_this_thread() -> std::ops::Range<usize> {
+    // SAFETY: `attr` is initialised by pthread_getattr_np before it is read, and
+    // destroyed once; the out-pointers point at live locals.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        assert_eq!(libc::pthread_getattr_np(libc::pthread_self(), &mut attr), 0, "pthread_getattr_np");
+        let (mut lo, mut size) = (std::ptr::null_mut(), 0);
+        assert_eq!(libc::pthread_attr_getstack(&attr, &mut lo, &mut size), 0, "pthread_attr_getstack");
+        libc::pthread_attr_destroy(&mut attr);
+        lo as usize..lo as usize + size
+    }
+}
+
 #[test]
 fn arc_cooks_all_see_the_one_pantry_on_the_heap() {
-    let pantry = pantry();
-    let callers_ingredients = addr(pantry.ingredients.as_slice());
-    let seen = cook_with_arc(pantry, COOKS, |_, p| (addr(p), addr(p.ingredients.as_slice())));
+    // Called from a thread of the test's own, whose stack is known exactly.
+    let (seen, callers_ingredients, callers_stack) = thread::spawn(|| {
+        let pantry = pantry();
+        let callers_ingredients = addr(pantry.ingredients.as_slice());
+        let seen = cook_with_arc(pantry, COOKS, |_, p| (addr(p), addr(p.ingredients.as_slice())));
+        (seen, callers_ingredients, stack_of_this_thread())
+    })
+    .join()
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     assert_eq!(seen.len(), COOKS, "{COOKS} cooks should give {COOKS} results");
     let (first_pantry, _) = seen[0];
     for (i, &(at, _)) in seen.iter().enumerate() {
@@ -46,6 +68,15 @@ fn arc_cooks_all_see_the_one_pantry_on_the_heap() {
         "the cooks found the ingredients at {ingredients:#x}, but the pantry you were given keeps them at \
          {callers_ingredients:#x}: the pantry was cloned on its way to the threads. Move it into the Arc \
          (Arc::new(pantry)) instead of copying it"
+    );
+    assert!(
+        !callers_stack.contains(&first_pantry),
+        "the cooks found the pantry at {first_pantry:#x}, on the stack of the thread that called cook_with_arc \
+         ({:#x}..{:#x}): they borrowed a local variable of cook_with_arc (scoped threads?) instead of sharing \
+         one pantry on the heap. Make the threads with thread::spawn, move the pantry into Arc::new and give \
+         every thread an Arc::clone",
+        callers_stack.start,
+        callers_stack.end
     );
 }
 
@@ -78,54 +109,154 @@ fn check_borrowed(way: &str, pantry: &Pantry, seen: &[usize]) {
 // ---------------------------------------------------------------------------
 // At the same time, on threads of their own.
 
-fn check_together(way: &str, rv: &Rendezvous, results: &[(usize, ThreadId)]) {
-    assert!(
-        rv.all_met(),
-        "with {way}, only {} of {COOKS} cooks were ever cooking at once: are you joining each thread right after \
-         spawning it, or calling the cook on this thread? Spawn every cook first, then join them all",
-        rv.peak()
-    );
+/// Runs the closures registered on a thread when that thread exits: thread-local
+/// destructors run as a thread ends.
+struct OnExit(RefCell<Vec<Box<dyn FnOnce()>>>);
+
+impl Drop for OnExit {
+    fn drop(&mut self) {
+        for f in self.0.take() {
+            f();
+        }
+    }
+}
+
+thread_local! {
+    static ON_EXIT: OnExit = const { OnExit(RefCell::new(Vec::new())) };
+}
+
+fn on_thread_exit(f: impl FnOnce() + 'static) {
+    ON_EXIT.with(|e| e.0.borrow_mut().push(Box::new(f)));
+}
+
+/// A cook for the "at the same time" tests: every cook waits until all are
+/// inside (a rendezvous), then they leave last-to-first: cook `i` returns once
+/// the threads of all later cooks have ended. Once one has waited out the
+/// patience, nobody waits any more, so wrong code fails fast.
+struct Kitchen {
+    rv: Rendezvous,
+    /// Per cook: its thread has ended; and whether someone gave up waiting.
+    state: Mutex<(Vec<bool>, bool)>,
+    changed: Condvar,
+}
+
+impl Kitchen {
+    fn new() -> Arc<Kitchen> {
+        Arc::new(Kitchen {
+            rv: Rendezvous::new(COOKS),
+            state: Mutex::new((vec![false; COOKS], false)),
+            changed: Condvar::new(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, (Vec<bool>, bool)> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The cook's work: meet the others, then leave in turn.
+    fn cook(self: &Arc<Self>, i: usize) -> (usize, ThreadId) {
+        let kitchen = Arc::clone(self);
+        on_thread_exit(move || {
+            kitchen.lock().0[i] = true;
+            kitchen.changed.notify_all();
+        });
+        let _inside = self.rv.arrive();
+        if self.rv.all_met() {
+            let deadline = Instant::now() + PATIENCE;
+            let mut s = self.lock();
+            while !s.1 && !s.0[i + 1..].iter().all(|&ended| ended) {
+                let now = Instant::now();
+                if now >= deadline {
+                    s.1 = true;
+                    self.changed.notify_all();
+                    break;
+                }
+                s = self.changed.wait_timeout(s, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
+            }
+        }
+        (i, thread::current().id())
+    }
+
+    /// How many cooks' threads have ended, waiting at most the patience for all of them.
+    fn ended(&self) -> usize {
+        let deadline = Instant::now() + PATIENCE;
+        let mut s = self.lock();
+        while s.0.iter().any(|&ended| !ended) && Instant::now() < deadline {
+            s = self.changed.wait_timeout(s, Duration::from_millis(10)).unwrap_or_else(|e| e.into_inner()).0;
+        }
+        s.0.iter().filter(|&&ended| ended).count()
+    }
+}
+
+/// Why the cooks never were all inside at once, from the threads they ran on.
+fn why_apart(threads: &[ThreadId]) -> String {
+    let caller = thread::current().id();
+    let distinct: HashSet<&ThreadId> = threads.iter().collect();
+    if !threads.is_empty() && threads.iter().all(|t| *t == caller) {
+        "every cook ran on the calling thread: spawn a thread per cook".to_string()
+    } else if distinct.len() < threads.len() {
+        format!(
+            "the {} cooks ran on only {} thread(s), so they took turns: one thread per cook",
+            threads.len(),
+            distinct.len()
+        )
+    } else {
+        "each had a thread, but they took turns: are you joining each thread right after spawning it? Spawn \
+         every cook first, then join them all"
+            .to_string()
+    }
+}
+
+fn check_together(way: &str, kitchen: &Kitchen, results: &[(usize, ThreadId)]) {
+    let threads: HashSet<ThreadId> = results.iter().map(|r| r.1).collect();
+    let caller = thread::current().id();
+    if !kitchen.rv.all_met() {
+        let ran_on: Vec<ThreadId> = results.iter().map(|r| r.1).collect();
+        panic!(
+            "with {way}, only {} of {COOKS} cooks were ever cooking at once: {}",
+            kitchen.rv.peak(),
+            why_apart(&ran_on)
+        );
+    }
+    assert_eq!(results.len(), COOKS, "with {way}, {COOKS} cooks should give {COOKS} results");
+    assert!(!threads.contains(&caller), "with {way}, a cook ran on the calling thread");
+    assert_eq!(threads.len(), COOKS, "with {way}, {COOKS} cooks ran on {} threads: one thread per cook", threads.len());
     let order: Vec<usize> = results.iter().map(|r| r.0).collect();
     assert_eq!(
         order,
         (0..COOKS).collect::<Vec<_>>(),
-        "with {way}, the results must come back in the order of the cooks"
+        "with {way}, the cooks finished last-to-first and their results came back as {order:?}: return them in \
+         the order of the cooks, not in the order they finish (join the handles in the order you spawned them)"
     );
-    let threads: HashSet<ThreadId> = results.iter().map(|r| r.1).collect();
-    assert!(!threads.contains(&thread::current().id()), "with {way}, a cook ran on the calling thread");
-    assert_eq!(threads.len(), COOKS, "with {way}, {COOKS} cooks ran on {} threads: one thread per cook", threads.len());
 }
 
 #[test]
 fn arc_cooks_work_at_the_same_time_on_threads_of_their_own() {
-    let rv = Arc::new(Rendezvous::new(COOKS));
-    let probe = Arc::clone(&rv);
-    let results = cook_with_arc(pantry(), COOKS, move |i, _| {
-        let _inside = probe.arrive();
-        (i, thread::current().id())
-    });
-    check_together("thread::spawn and an Arc", &rv, &results);
+    let kitchen = Kitchen::new();
+    let probe = Arc::clone(&kitchen);
+    let results = cook_with_arc(pantry(), COOKS, move |i, _| probe.cook(i));
+    check_together("thread::spawn and an Arc", &kitchen, &results);
+    // A joined thread has ended already; allow a moment for one still on its way out.
+    let running = COOKS - kitchen.ended();
+    assert_eq!(
+        running, 0,
+        "{running} of the {COOKS} cooks' threads were still running {PATIENCE:?} after cook_with_arc returned: \
+         keep every JoinHandle and join it before returning (a pool's threads never end)"
+    );
 }
 
 #[test]
 fn scoped_cooks_work_at_the_same_time() {
-    // Borrowed by every cook: no Arc needed in a scope.
-    let rv = Rendezvous::new(COOKS);
-    let results = cook_in_scope(&pantry(), COOKS, |i, _| {
-        let _inside = rv.arrive();
-        (i, thread::current().id())
-    });
-    check_together("std::thread::scope", &rv, &results);
+    let kitchen = Kitchen::new();
+    let results = cook_in_scope(&pantry(), COOKS, |i, _| kitchen.cook(i));
+    check_together("std::thread::scope", &kitchen, &results);
 }
 
 #[test]
 fn crossbeam_cooks_work_at_the_same_time() {
-    let rv = Rendezvous::new(COOKS);
-    let results = cook_in_crossbeam_scope(&pantry(), COOKS, |i, _| {
-        let _inside = rv.arrive();
-        (i, thread::current().id())
-    });
-    check_together("crossbeam::scope", &rv, &results);
+    let kitchen = Kitchen::new();
+    let results = cook_in_crossbeam_scope(&pantry(), COOKS, |i, _| kitchen.cook(i));
+    check_together("crossbeam::scope", &kitchen, &results);
 }
 
 // ---------------------------------------------------------------------------
@@ -169,11 +300,13 @@ fn check_stacks(
     let entry = Arc::new(Rendezvous::new(COOKS));
     let maps = Arc::new(OnceLock::new());
     let seen = cook_all(&pantry(), &entry, &maps);
+    let ran_on: Vec<ThreadId> = seen.iter().map(|s| s.0).collect();
     assert!(
         entry.all_met(),
         "with {way}, only {} of {COOKS} cooks were ever cooking at once, so their stacks were never all alive \
-         together: spawn every cook first, then join them all",
-        entry.peak()
+         together: {}",
+        entry.peak(),
+        why_apart(&ran_on)
     );
     assert_eq!(seen.len(), COOKS, "with {way}, {COOKS} cooks should give {COOKS} results");
     let maps = maps.get().expect("the memory map is read once every cook is inside");
@@ -224,12 +357,17 @@ fn every_cook_has_a_stack_of_its_own() {
 fn the_plate_count_starts_fresh_in_every_thread() {
     let served: Vec<usize> = (0..3).map(|_| serve_plate()).collect();
     assert_eq!(served, [1, 2, 3], "serve_plate should return this thread's count so far: 1, then 2, then 3");
+    let read = plates_served();
     assert_eq!(
-        plates_served(),
-        3,
-        "serve_plate counted 3 plates on this thread, but plates_served() says {}: do both functions use the \
-         same thread-local? Declare it once, outside the functions",
-        plates_served()
+        read, 3,
+        "serve_plate counted 3 plates on this thread, but plates_served() says {read}: do both functions use the \
+         same thread-local? Declare it once, outside the functions"
+    );
+    let read_again = plates_served();
+    assert_eq!(
+        read_again, 3,
+        "plates_served() said 3, and right after, with no plate served in between, {read_again}: reading the \
+         count changed it. plates_served should only read the count (PLATES.get()), not take or reset it"
     );
     for which in ["a new thread", "another new thread, after the first changed its count,"] {
         let (fresh, counted, read) = thread::spawn(|| {
@@ -246,11 +384,16 @@ fn the_plate_count_starts_fresh_in_every_thread() {
         );
         assert_eq!((counted, read), (vec![1, 2], 2), "{which} served 2 plates and should count exactly those");
     }
+    let read = plates_served();
     assert_eq!(
-        plates_served(),
+        read,
         3,
-        "this thread served 3 plates, but after other threads served theirs it reads {}: their counts leaked into it",
-        plates_served()
+        "this thread served 3 plates, but after two other threads served 2 each it reads {read}: {}",
+        if read > 3 {
+            "their plates were counted here too, so the count is shared (a `static`?). Keep it in a thread_local!"
+        } else {
+            "its count changed while other threads served theirs. Every thread should keep a count of its own"
+        }
     );
 }
 

@@ -1,14 +1,21 @@
 //! Hidden tests for exercise 05: while the test holds every request inside
-//! `fetch`, the UI still answers every ping; the pages are drawn once the
-//! requests are released, each with its own id; the requests were all in flight
-//! at once and none ran on the UI thread; Quit draws the pages still loading and
-//! joins every worker. The UI runs on a thread the test owns, every wait is
-//! bounded by a patience, and the gate is always opened before anything is
-//! asserted, so wrong code fails with a message instead of hanging.
+//! `fetch`, the UI still answers every ping; the pages are drawn as they are
+//! released one by one, last-asked first, each with its own id; the requests
+//! were all in flight at once and none ran on the UI thread; Quit (and an events
+//! channel whose senders are all gone) takes no more events, draws the pages
+//! still loading, and leaves no worker running. The UI runs on a thread the test
+//! owns, every wait is bounded by a patience, and the gate is always opened
+//! before anything is asserted, so wrong code fails with a message instead of
+//! hanging.
+//!
+//! Worker threads are counted as ended when their thread-local destructors run,
+//! after run_ui has returned, with a bounded wait: `std::thread::scope` returns
+//! once its threads' closures have returned, which can be before those
+//! destructors have run, so counting them "at return" would fail correct scoped
+//! code now and then.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
@@ -41,31 +48,54 @@ fn load_all(ui: &Ui) {
     }
 }
 
-/// Holds every request inside `fetch` until the test opens it, and records who
-/// came in: how many at once, on which threads, and how many of those threads
-/// have ended.
+/// Holds every request inside `fetch` until the test opens it (or releases that
+/// one request), and records who came in: how many at once, on which threads,
+/// with which urls, and which of those threads have ended.
 struct Gate {
     state: Mutex<GateState>,
     changed: Condvar,
-    exited: AtomicUsize,
 }
 
 #[derive(Default)]
 struct GateState {
     open: bool,
+    /// Urls of requests let through one by one.
+    released: HashSet<String>,
+    /// Urls of the requests inside now.
+    waiting: Vec<String>,
     calls: usize,
     inside: usize,
     peak: usize,
     threads: Vec<ThreadId>,
+    urls: Vec<String>,
+    /// Threads that called fetch, and those of them that have ended.
+    callers: HashSet<ThreadId>,
+    ended: HashSet<ThreadId>,
 }
 
 /// A safety net only: every test opens the gate itself before it asserts.
 const HOLD_AT_MOST: Duration = Duration::from_secs(9);
 
+/// Runs the closures registered on a thread when that thread exits: thread-local
+/// destructors run as a thread ends.
+struct OnExit(RefCell<Vec<Box<dyn FnOnce()>>>);
+
+impl Drop for OnExit {
+    fn drop(&mut self) {
+        for f in self.0.take() {
+            f();
+        }
+    }
+}
+
+thread_local! {
+    static ON_EXIT: OnExit = const { OnExit(RefCell::new(Vec::new())) };
+}
+
 impl Gate {
     fn new(open: bool) -> Arc<Gate> {
         let state = Mutex::new(GateState { open, ..GateState::default() });
-        Arc::new(Gate { state, changed: Condvar::new(), exited: AtomicUsize::new(0) })
+        Arc::new(Gate { state, changed: Condvar::new() })
     }
 
     fn lock(&self) -> MutexGuard<'_, GateState> {
@@ -76,30 +106,54 @@ impl Gate {
     fn fetch(self: &Arc<Gate>) -> impl Fn(&str) -> String + Send + Sync + 'static {
         let gate = Arc::clone(self);
         move |url| {
-            gate.pass();
+            gate.pass(url);
             page_of(url)
         }
     }
 
-    fn pass(self: &Arc<Gate>) {
-        ON_EXIT.with(|c| *c.0.borrow_mut() = Some(Arc::clone(self)));
+    fn pass(self: &Arc<Gate>, url: &str) {
+        let me = thread::current().id();
         let mut s = self.lock();
+        if s.callers.insert(me) {
+            let gate = Arc::clone(self);
+            ON_EXIT.with(|e| {
+                e.0.borrow_mut().push(Box::new(move || {
+                    gate.lock().ended.insert(me);
+                    gate.changed.notify_all();
+                }))
+            });
+        }
         s.calls += 1;
         s.inside += 1;
         s.peak = s.peak.max(s.inside);
-        s.threads.push(thread::current().id());
+        s.threads.push(me);
+        s.urls.push(url.to_string());
+        s.waiting.push(url.to_string());
         self.changed.notify_all();
         let deadline = Instant::now() + HOLD_AT_MOST;
-        while !s.open && Instant::now() < deadline {
+        while !s.open && !s.released.contains(url) && Instant::now() < deadline {
             s = self.changed.wait_timeout(s, Duration::from_millis(50)).unwrap_or_else(|e| e.into_inner()).0;
         }
         s.inside -= 1;
+        if let Some(at) = s.waiting.iter().position(|u| u == url) {
+            s.waiting.remove(at);
+        }
         self.changed.notify_all();
     }
 
     fn open(&self) {
         self.lock().open = true;
         self.changed.notify_all();
+    }
+
+    /// Lets one request through: of those inside now, the one asked for last.
+    /// Returns its id, or None if no request is inside.
+    fn release_latest(&self) -> Option<u32> {
+        let mut s = self.lock();
+        let (id, url) = PAGES.iter().rev().find(|(_, url)| s.waiting.iter().any(|w| w == url))?;
+        s.released.insert(url.to_string());
+        self.changed.notify_all();
+        Some(*id)
     }
 
     /// Waits until `n` requests are inside at once (or have called `fetch` at
@@ -120,35 +174,42 @@ impl Gate {
     fn wait_for_calls(&self, n: usize, ui: &Ui) -> usize {
         self.wait_for(n, ui, |s| s.calls)
     }
-}
 
-/// Counts request threads that have really ended: thread-local destructors run
-/// as a thread exits, and `join` returns only after that.
-struct ExitCounter(RefCell<Option<Arc<Gate>>>);
-
-impl Drop for ExitCounter {
-    fn drop(&mut self) {
-        if let Some(gate) = self.0.borrow_mut().take() {
-            gate.exited.fetch_add(1, Ordering::SeqCst);
+    /// How many of the threads (other than `ui`) that called fetch are still
+    /// running, waiting at most the patience for them to end.
+    fn still_running(&self, ui: ThreadId) -> (usize, usize) {
+        let deadline = Instant::now() + PATIENCE;
+        let mut s = self.lock();
+        let running = |s: &GateState| s.callers.iter().filter(|t| **t != ui && !s.ended.contains(t)).count();
+        while running(&s) > 0 && Instant::now() < deadline {
+            s = self.changed.wait_timeout(s, Duration::from_millis(10)).unwrap_or_else(|e| e.into_inner()).0;
         }
+        (running(&s), s.callers.iter().filter(|t| **t != ui).count())
     }
 }
 
-thread_local! {
-    static ON_EXIT: ExitCounter = const { ExitCounter(RefCell::new(None)) };
+/// The kernel's view of a thread of this process: its state letter (`S` while it
+/// sleeps, waiting for something) and how often it has gone to sleep so far.
+fn kernel_view(tid: i32) -> Option<(char, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    let state = stat[stat.rfind(')')? + 1..].trim_start().chars().next()?;
+    let status = std::fs::read_to_string(format!("/proc/self/task/{tid}/status")).ok()?;
+    let sleeps = status.lines().find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))?.trim().parse().ok()?;
+    Some((state, sleeps))
 }
 
 /// The learner's UI loop on a thread the test owns, and what it has drawn.
 struct Ui {
-    events: Sender<Event>,
+    /// `None` once the test has dropped its sender (every sender gone).
+    events: Option<Sender<Event>>,
     drawn: Receiver<Update>,
     pongs: Vec<u32>,
     pages: Vec<(u32, String)>,
     quit_sent: bool,
     gate: Arc<Gate>,
     thread: ThreadId,
-    /// Sends how many request threads had ended when run_ui returned.
-    returned: Receiver<usize>,
+    tid: i32,
+    returned: Receiver<()>,
     handle: Option<JoinHandle<()>>,
 }
 
@@ -156,8 +217,6 @@ struct Ui {
 struct Closed {
     pongs: Vec<u32>,
     pages: Vec<(u32, String)>,
-    /// Request threads that had ended when run_ui returned.
-    exited_at_return: usize,
 }
 
 impl Ui {
@@ -165,24 +224,28 @@ impl Ui {
         let (events, inbox) = channel::unbounded();
         let (screen, drawn) = channel::unbounded();
         let (done, returned) = channel::bounded(1);
-        let (fetch, counted) = (gate.fetch(), Arc::clone(gate));
+        let (said_tid, tid) = channel::bounded(1);
+        let fetch = gate.fetch();
         let handle = thread::Builder::new()
             .name("ui".into())
             .spawn(move || {
+                // SAFETY: gettid has no preconditions and cannot fail.
+                let _ = said_tid.send(unsafe { libc::gettid() });
                 run_ui(inbox, fetch, move |update| {
                     let _ = screen.send(update);
                 });
-                let _ = done.send(counted.exited.load(Ordering::SeqCst));
+                let _ = done.send(());
             })
             .expect("spawn the UI thread");
         Ui {
-            events,
+            events: Some(events),
             drawn,
             pongs: Vec::new(),
             pages: Vec::new(),
             quit_sent: false,
             gate: Arc::clone(gate),
             thread: handle.thread().id(),
+            tid: tid.recv().expect("the UI thread says its tid first"),
             returned,
             handle: Some(handle),
         }
@@ -190,7 +253,9 @@ impl Ui {
 
     fn send(&self, event: Event) {
         // Fails only when run_ui has already returned; `close` reports that.
-        let _ = self.events.send(event);
+        if let Some(events) = &self.events {
+            let _ = events.send(event);
+        }
     }
 
     fn quit(&mut self) {
@@ -198,6 +263,22 @@ impl Ui {
             self.send(Event::Quit);
             self.quit_sent = true;
         }
+    }
+
+    /// Drops the test's sender of events: every sender is gone.
+    fn hang_up(&mut self) {
+        self.events = None;
+    }
+
+    /// Whether the UI has dropped its receiver of events (a send fails then; the
+    /// probe sent otherwise is a ping no UI that stopped taking events will see).
+    fn receiver_gone(&self) -> bool {
+        self.events.as_ref().is_some_and(|e| e.send(Event::Ping(1000)).is_err())
+    }
+
+    /// Events sent but not yet taken by the UI.
+    fn pending(&self) -> usize {
+        self.events.as_ref().map_or(0, |e| e.len())
     }
 
     /// Whether run_ui has returned or panicked.
@@ -230,27 +311,82 @@ impl Ui {
         }
     }
 
-    /// Whether the UI took every event sent so far off its channel, waiting at
-    /// most the patience.
-    fn took_every_event(&self) -> bool {
+    /// Waits until the UI has taken all but `leave` of the events sent so far,
+    /// at most the patience; whether it did.
+    fn took_all_but(&self, leave: usize) -> bool {
         let deadline = Instant::now() + PATIENCE;
-        while !self.events.is_empty() && !self.stopped() && Instant::now() < deadline {
+        while self.pending() > leave && !self.stopped() && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(1));
         }
-        self.events.is_empty()
+        self.pending() <= leave
     }
 
-    /// Opens the gate, sends Quit (once), waits for run_ui to return and
-    /// collects everything it drew.
-    fn close(mut self) -> Closed {
+    /// Waits, at most the patience, until the UI thread sleeps (waits for
+    /// something) while `pending` events wait for it, or has taken more of them.
+    fn sleeps_with(&self, pending: usize) {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline && !self.stopped() {
+            let before = self.pending();
+            let asleep = kernel_view(self.tid).is_some_and(|(state, _)| state == 'S');
+            if before < pending || (asleep && self.pending() == pending) {
+                return;
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Waits, at most the patience, until the UI thread is asleep and stays so
+    /// (the same sleep seen twice, a few milliseconds apart), and says how often
+    /// it had gone to sleep by then.
+    fn asleep(&self) -> Option<u64> {
+        let deadline = Instant::now() + PATIENCE;
+        let mut seen = None;
+        while Instant::now() < deadline && !self.stopped() {
+            match kernel_view(self.tid) {
+                Some(('S', sleeps)) if seen == Some(sleeps) => return seen,
+                Some(('S', sleeps)) => seen = Some(sleeps),
+                _ => seen = None,
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        None
+    }
+
+    /// Waits, at most the patience, until the UI has woken up since it had gone
+    /// to sleep `sleeps` times, and is asleep again (or has returned).
+    fn woke_and_slept_since(&self, sleeps: u64) {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline && !self.stopped() {
+            if kernel_view(self.tid).is_some_and(|(state, n)| state == 'S' && n > sleeps) {
+                return;
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Opens the gate, sends Quit (once, unless every sender is gone already),
+    /// waits for run_ui to return and collects everything it drew.
+    /// Only the tests of closing the window (`must_return`) judge whether run_ui
+    /// returns; the others judge only what was drawn while it ran.
+    fn close(mut self, must_return: bool) -> Closed {
         self.gate.open();
         self.quit();
-        let exited_at_return = match self.returned.recv_timeout(PATIENCE) {
-            Ok(exited) => exited,
+        let how = if self.events.is_some() { "the Quit event" } else { "every sender of events was gone" };
+        match self.returned.recv_timeout(PATIENCE) {
+            Ok(()) => {}
+            Err(RecvTimeoutError::Timeout) if !must_return => {
+                // Whatever it drew is what this test judges; the stuck UI thread
+                // ends with the test's process.
+                while let Ok(update) = self.drawn.try_recv() {
+                    self.keep(update);
+                }
+                return Closed { pongs: self.pongs, pages: self.pages };
+            }
             Err(RecvTimeoutError::Timeout) => panic!(
-                "run_ui did not return within {PATIENCE:?} of the Quit event, with every request released: \
-                 after Quit, wait only for the pages still loading, then join the workers and return \
-                 (a loop over a channel ends only once every Sender is gone, the UI's own included)"
+                "run_ui did not return within {PATIENCE:?} after {how}, with every request released: after \
+                 {}, wait only for the pages still loading, then join the workers and return (a loop over a \
+                 channel ends only once every Sender is gone, the UI's own included)",
+                if self.events.is_some() { "Quit" } else { "Err from the events channel, just as after Quit" }
             ),
             Err(RecvTimeoutError::Disconnected) => {
                 let payload = self.handle.take().expect("joined once").join().expect_err("the UI thread ended early");
@@ -261,17 +397,18 @@ impl Ui {
                     .unwrap_or_default();
                 panic!("run_ui panicked: {message}");
             }
-        };
+        }
         // The screen closed when run_ui returned, so this ends.
         while let Ok(update) = self.drawn.recv_timeout(PATIENCE) {
             self.keep(update);
         }
-        Closed { pongs: self.pongs, pages: self.pages, exited_at_return }
+        Closed { pongs: self.pongs, pages: self.pages }
     }
 }
 
-/// Checks that every request's page was drawn once, with its own id.
-fn assert_every_page_drawn(pages: &[(u32, String)], when: &str) {
+/// Checks that every request's page was drawn once, with its own id (and, with
+/// `contents`, that each id came with its own page: the pages test's business).
+fn assert_every_page_drawn(pages: &[(u32, String)], contents: bool, when: &str) {
     let mut by_id: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
     for (id, page) in pages {
         by_id.entry(*id).or_default().push(page);
@@ -282,10 +419,11 @@ fn assert_every_page_drawn(pages: &[(u32, String)], when: &str) {
             "a page was drawn for id {id}, which was never requested: draw each page with the id of its request"
         );
         assert_eq!(drawn.len(), 1, "the page for request {id} was drawn {} times: draw each page once", drawn.len());
-        assert_eq!(
-            drawn[0],
-            page_of(url_of(*id)),
-            "request {id} ({}) was drawn with another request's page: send the id back together with its page",
+        let with = PAGES.iter().find(|(_, url)| page_of(url) == drawn[0]).map_or("an unknown url", |(_, url)| url);
+        assert!(
+            !contents || drawn[0] == page_of(url_of(*id)),
+            "request {id} ({}) was drawn with the page of {with}: pages that arrive in another order than they were \
+             asked for get the wrong id unless each worker sends its id back together with its page",
             url_of(*id)
         );
     }
@@ -303,7 +441,8 @@ fn the_ui_answers_every_ping_while_requests_load() {
     }
     ui.collect_until(|ui| ui.pongs.len() >= PINGS as usize);
     let answered_while_loading = ui.pongs.clone();
-    let closed = ui.close();
+    let fetching_on_ui = gate.lock().threads.contains(&ui.thread);
+    let closed = ui.close(false);
 
     assert!(
         loading >= 1,
@@ -313,9 +452,16 @@ fn the_ui_answers_every_ping_while_requests_load() {
     assert_eq!(
         answered_while_loading.len(),
         PINGS as usize,
-        "the UI answered {} of {PINGS} pings while a request was loading: is the request running on the UI \
-         thread, or is the UI waiting for its page? Start it on a worker thread and go straight back to the events",
-        answered_while_loading.len()
+        "the UI answered {} of {PINGS} pings while a request was loading: {}",
+        answered_while_loading.len(),
+        if fetching_on_ui {
+            "the UI thread itself was inside fetch, so the window froze until the page came. Call fetch on a \
+             worker thread and go straight back to the events"
+        } else {
+            "the request ran on a worker, but the UI did not come back to its events while the page loaded: is \
+             it waiting for the page (a recv or a join right after starting the worker)? Go straight back to \
+             the events, and draw the page when it arrives"
+        }
     );
     assert_eq!(
         answered_while_loading,
@@ -331,16 +477,24 @@ fn every_request_is_in_flight_at_once() {
     let ui = Ui::start(&gate);
     load_all(&ui);
     gate.wait_until_inside(PAGES.len(), &ui);
-    let peak = gate.lock().peak;
-    ui.close();
+    let (peak, on_ui) = {
+        let s = gate.lock();
+        (s.peak, s.threads.contains(&ui.thread))
+    };
+    let untaken = ui.pending();
+    ui.close(false);
 
-    assert_eq!(
-        peak,
-        PAGES.len(),
-        "only {peak} of {} requests ever loaded at once: does one worker take the requests one after \
-         another, or does the UI wait for each page? Give every request a thread of its own",
-        PAGES.len()
-    );
+    let why = if on_ui {
+        "the UI thread itself called fetch, so it could start nothing else until the page came. Call fetch on \
+         a worker thread"
+    } else if untaken > 0 {
+        "the UI stopped taking events while a request was loading: is it waiting for each page (a recv or a \
+         join right after starting the worker)? Start the worker and go straight back to the events"
+    } else {
+        "the UI took every Load, but the requests waited for each other: does one worker (or a pool sized to \
+         the CPU cores) take them in turn? Give every request a thread of its own"
+    };
+    assert_eq!(peak, PAGES.len(), "only {peak} of {} requests ever loaded at once: {why}", PAGES.len());
 }
 
 #[test]
@@ -348,14 +502,39 @@ fn pages_arrive_once_the_requests_are_released() {
     let gate = Gate::new(false);
     let mut ui = Ui::start(&gate);
     load_all(&ui);
-    gate.wait_until_inside(1, &ui);
-    gate.open();
-    ui.collect_until(|ui| ui.pages.len() >= PAGES.len());
+    gate.wait_until_inside(PAGES.len(), &ui);
+    // One page at a time, the request made last first: each page must be drawn,
+    // with its own id, before the next is released.
+    let mut not_drawn = None;
+    for _ in 0..PAGES.len() {
+        let before = ui.pages.len();
+        let released = gate.release_latest().or_else(|| {
+            gate.wait_until_inside(1, &ui);
+            gate.release_latest()
+        });
+        let Some(id) = released else { break };
+        ui.collect_until(|ui| ui.pages.len() > before);
+        if ui.pages.len() == before {
+            not_drawn = Some(id);
+            break;
+        }
+    }
     let drawn_before_quit = ui.pages.clone();
-    ui.close();
+    ui.close(false);
 
+    if let Some(id) = not_drawn {
+        panic!(
+            "the request for page {id} ({}) was let through, but its page was not drawn within {PATIENCE:?}, \
+             while the window was still open (pages drawn so far: {:?}): does every worker send its page back to \
+             the UI thread, and does the UI draw a page as soon as it arrives, while it waits for events too? \
+             (select! waits on several channels at once)",
+            url_of(id),
+            drawn_before_quit.iter().map(|p| p.0).collect::<Vec<_>>()
+        );
+    }
     assert_every_page_drawn(
         &drawn_before_quit,
+        true,
         "after their requests were released (the window still open): does every worker send its page back \
          to the UI thread, and does the UI draw a page as soon as it arrives, while it waits for events too? \
          (select! waits on several channels at once)",
@@ -369,7 +548,7 @@ fn no_request_runs_on_the_ui_thread() {
     let ui_thread = ui.thread;
     load_all(&ui);
     let calls = gate.wait_for_calls(PAGES.len(), &ui);
-    ui.close();
+    ui.close(false);
 
     assert_eq!(calls, PAGES.len(), "{calls} of {} Load events made a request: call fetch once per Load", PAGES.len());
     let on_ui = gate.lock().threads.iter().filter(|t| **t == ui_thread).count();
@@ -382,6 +561,9 @@ fn no_request_runs_on_the_ui_thread() {
     );
 }
 
+/// A Load sent after Quit, which must never be fetched.
+const AFTER_QUIT: (u32, &str) = (99, "https://example.org/after-quit");
+
 #[test]
 fn quit_draws_the_pages_still_loading_and_joins_every_worker() {
     let gate = Gate::new(false);
@@ -389,28 +571,94 @@ fn quit_draws_the_pages_still_loading_and_joins_every_worker() {
     load_all(&ui);
     gate.wait_until_inside(1, &ui);
     ui.quit();
+    // Two events after Quit, which the UI must leave alone.
+    ui.send(Event::Ping(99));
+    ui.send(Event::Load { id: AFTER_QUIT.0, url: AFTER_QUIT.1.to_string() });
     // Once the UI has taken Quit off its channel, no page can have arrived yet:
     // the gate is still closed.
-    let took_quit = ui.took_every_event();
-    let closed = ui.close();
-    let request_threads: HashSet<ThreadId> = gate.lock().threads.iter().copied().collect();
+    let mut took_quit = ui.took_all_but(2);
+    let fetching_on_ui = gate.lock().threads.contains(&ui.thread);
+    if !took_quit {
+        // A UI that freezes while pages load has lost the ping test for that
+        // already: let the pages through, and judge only what it does at Quit.
+        gate.open();
+        took_quit = ui.took_all_but(2);
+    }
+    if took_quit {
+        ui.sleeps_with(2);
+    }
+    // A UI that dropped its receiver left the events alone too (crossbeam then
+    // discards them, so they are no longer pending).
+    let pending = ui.pending();
+    let left_after_quit = if ui.receiver_gone() { 2 } else { pending };
+    let ui_thread = ui.thread;
+    let closed = ui.close(true);
+    let fetched_after_quit = gate.lock().urls.iter().any(|u| u == AFTER_QUIT.1);
 
     assert!(
         took_quit,
-        "the UI had not taken the Quit event {PATIENCE:?} after it was sent, while pages were loading: is it \
-         waiting for a page, or fetching one itself, instead of reading events?"
+        "the UI had not taken the Quit event {PATIENCE:?} after it was sent, while pages were loading: {}",
+        if fetching_on_ui {
+            "the UI thread itself was inside fetch. Call fetch on a worker thread and go straight back to the events"
+        } else {
+            "is it waiting for a page instead of reading events? Go straight back to the events after starting \
+             a worker"
+        }
+    );
+    let answered = closed.pongs.contains(&99);
+    assert!(
+        left_after_quit == 2 && !answered && !fetched_after_quit,
+        "after Quit the UI went on taking events: of the ping and the Load sent after Quit, it took {} off the \
+         channel{}{}. After Quit, take no more events: only wait for the pages still loading",
+        2 - left_after_quit.min(2),
+        if answered { ", answered the ping" } else { "" },
+        if fetched_after_quit { ", fetched the page" } else { "" }
     );
     assert_every_page_drawn(
         &closed.pages,
+        false,
         "before run_ui returned, although the window was closed while they were still loading: after Quit, \
          wait for the pages still loading and draw them",
     );
-    let running = request_threads.len().saturating_sub(closed.exited_at_return);
+    let (running, workers) = gate.still_running(ui_thread);
     assert_eq!(
-        running,
-        0,
-        "{running} of {} request threads were still running when run_ui returned: keep every JoinHandle and \
-         join them all before returning (a pool's threads never end)",
-        request_threads.len()
+        running, 0,
+        "{running} of {workers} request threads were still running {PATIENCE:?} after run_ui returned: keep \
+         every JoinHandle and join them all before returning (a pool's threads never end)"
+    );
+}
+
+#[test]
+fn when_every_sender_of_events_is_gone_the_ui_closes_as_on_quit() {
+    let gate = Gate::new(false);
+    let mut ui = Ui::start(&gate);
+    load_all(&ui);
+    gate.wait_until_inside(PAGES.len(), &ui);
+    // The UI has nothing to do now: it sleeps until the test hangs up. Once it
+    // has woken up and gone back to sleep, it has seen the channel close.
+    let sleeps = ui.asleep();
+    ui.hang_up();
+    if let Some(sleeps) = sleeps {
+        ui.woke_and_slept_since(sleeps);
+    }
+    let stopped_early = ui.stopped();
+    let ui_thread = ui.thread;
+    let closed = ui.close(true);
+
+    assert_every_page_drawn(
+        &closed.pages,
+        false,
+        &format!(
+            "before run_ui returned, although every sender of events was gone while they were still loading{}: \
+             an events channel that ends (Err) closes the window just as Quit does, so wait for the pages \
+             still loading and draw them",
+            if stopped_early { " (it returned at once)" } else { "" }
+        ),
+    );
+    let (running, workers) = gate.still_running(ui_thread);
+    assert_eq!(
+        running, 0,
+        "{running} of {workers} request threads were still running {PATIENCE:?} after run_ui returned: keep \
+         every JoinHandle and join them all before returning"
     );
 }

@@ -34,7 +34,9 @@ where
 /// the other jobs' results are not lost.
 pub fn run_all<T: Send + 'static>(jobs: Vec<Job<T>>) -> Vec<Result<T, String>> {
     // Start them all first: joining inside this loop would run them one by one.
-    jobs.into_iter().map(|job| std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).map_err(panic_message)).collect()
+    jobs.into_iter()
+        .map(|job| std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).map_err(panic_message))
+        .collect()
 }
 
 /// The text of a panic: `panic!` stores a `&str` or a `String`.

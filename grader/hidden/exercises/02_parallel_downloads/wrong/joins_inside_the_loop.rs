@@ -1,6 +1,6 @@
 //! Wrong: joins each thread inside the loop that spawns it, so the downloads run
 //! one after another although each has a thread.
-//! Must fail: downloads_are_in_flight_at_the_same_time, results_keep_the_order_of_the_files_when_downloads_finish_in_reverse
+//! Must fail: downloads_are_in_flight_at_the_same_time
 
 use std::sync::Arc;
 use std::thread;

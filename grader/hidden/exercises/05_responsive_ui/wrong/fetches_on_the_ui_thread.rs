@@ -1,6 +1,6 @@
 //! Wrong: fetches each page on the UI thread itself, so the window freezes
 //! while a page loads.
-//! Must fail: the_ui_answers_every_ping_while_requests_load, every_request_is_in_flight_at_once, no_request_runs_on_the_ui_thread, quit_draws_the_pages_still_loading_and_joins_every_worker
+//! Must fail: the_ui_answers_every_ping_while_requests_load, every_request_is_in_flight_at_once, no_request_runs_on_the_ui_thread
 
 use crossbeam::channel::Receiver;
 

@@ -1,6 +1,6 @@
 //! Wrong: after Quit it reads the pages channel to its end while still holding
 //! a Sender of its own, so the channel never ends and run_ui never returns.
-//! Must fail: the_ui_answers_every_ping_while_requests_load, every_request_is_in_flight_at_once, pages_arrive_once_the_requests_are_released, no_request_runs_on_the_ui_thread, quit_draws_the_pages_still_loading_and_joins_every_worker
+//! Must fail: quit_draws_the_pages_still_loading_and_joins_every_worker, when_every_sender_of_events_is_gone_the_ui_closes_as_on_quit
 
 use std::sync::Arc;
 use std::thread;

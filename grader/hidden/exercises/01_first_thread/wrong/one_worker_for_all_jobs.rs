@@ -1,0 +1,63 @@
+//! Wrong: run_all hands every job to one worker thread, which runs them one
+//! after another.
+//! Must fail: run_all_returns_results_in_order_from_separate_threads
+
+//! Exercise 01: your first threads.
+//!
+//! Read README.md in this folder first. Replace every `todo!()` so that
+//! `cargo test -p first_thread` passes, then run `cargo grade 01`.
+
+use std::any::Any;
+use std::thread::{self, JoinHandle};
+
+/// A unit of work for [`run_all`]: a closure that can move to another thread.
+pub type Job<T> = Box<dyn FnOnce() -> T + Send + 'static>;
+
+/// Runs `job` on a new thread, waits for it, and returns what it returned.
+///
+/// If the job panics, let the panic carry on in the caller
+/// (see `std::panic::resume_unwind`).
+pub fn run_on_thread<T, F>(job: F) -> T
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    match thread::spawn(job).join() {
+        Ok(value) => value,
+        // The panic already happened on the worker; carry it on here.
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+/// Starts `job` on a new thread called `name` and returns its handle without
+/// waiting for it.
+pub fn spawn_named<T, F>(name: &str, job: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    thread::Builder::new().name(name.to_string()).spawn(job).expect("the OS could not create a thread")
+}
+
+/// Runs every job on a thread of its own and returns their results in the
+/// order of `jobs`. A job that panics gives `Err` with the panic's message;
+/// the other jobs' results are not lost.
+pub fn run_all<T: Send + 'static>(jobs: Vec<Job<T>>) -> Vec<Result<T, String>> {
+    let worker = thread::spawn(move || {
+        jobs.into_iter()
+            .map(|job| std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).map_err(panic_message))
+            .collect()
+    });
+    worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// The text of a panic: `panic!` stores a `&str` or a `String`.
+fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(s) => *s,
+        Err(payload) => match payload.downcast::<&str>() {
+            Ok(s) => s.to_string(),
+            Err(_) => "a panic without a message".to_string(),
+        },
+    }
+}

@@ -1,0 +1,70 @@
+//! Wrong: run_all stops collecting at the first job that panicked, so the results
+//! of the jobs after it are lost.
+//! Must fail: a_panicking_job_does_not_lose_the_others
+
+//! Exercise 01: your first threads.
+//!
+//! Read README.md in this folder first. Replace every `todo!()` so that
+//! `cargo test -p first_thread` passes, then run `cargo grade 01`.
+
+use std::any::Any;
+use std::thread::{self, JoinHandle};
+
+/// A unit of work for [`run_all`]: a closure that can move to another thread.
+pub type Job<T> = Box<dyn FnOnce() -> T + Send + 'static>;
+
+/// Runs `job` on a new thread, waits for it, and returns what it returned.
+///
+/// If the job panics, let the panic carry on in the caller
+/// (see `std::panic::resume_unwind`).
+pub fn run_on_thread<T, F>(job: F) -> T
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    match thread::spawn(job).join() {
+        Ok(value) => value,
+        // The panic already happened on the worker; carry it on here.
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+/// Starts `job` on a new thread called `name` and returns its handle without
+/// waiting for it.
+pub fn spawn_named<T, F>(name: &str, job: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    thread::Builder::new().name(name.to_string()).spawn(job).expect("the OS could not create a thread")
+}
+
+/// Runs every job on a thread of its own and returns their results in the
+/// order of `jobs`. A job that panics gives `Err` with the panic's message;
+/// the other jobs' results are not lost.
+pub fn run_all<T: Send + 'static>(jobs: Vec<Job<T>>) -> Vec<Result<T, String>> {
+    // Start them all first: joining inside this loop would run them one by one.
+    let handles: Vec<JoinHandle<T>> = jobs.into_iter().map(thread::spawn).collect();
+    let mut results = Vec::new();
+    for h in handles {
+        match h.join() {
+            Ok(value) => results.push(Ok(value)),
+            Err(payload) => {
+                results.push(Err(panic_message(payload)));
+                break;
+            }
+        }
+    }
+    results
+}
+
+/// The text of a panic: `panic!` stores a `&str` or a `String`.
+fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(s) => *s,
+        Err(payload) => match payload.downcast::<&str>() {
+            Ok(s) => s.to_string(),
+            Err(_) => "a panic without a message".to_string(),
+        },
+    }
+}
