@@ -284,6 +284,10 @@ fn hint(course: &Course, name: &str, n: usize) -> Result<u8, Error> {
         text.push_str(&format!("\nMore: `cargo grade hint {} {}`\n", ex.id, n + 1));
     }
     print(&text);
+    // The hint is shown even if the history cannot be written.
+    if let Err(e) = history::append_hint(&course.paths.history, &history::HintRecord::now(&ex.id, n as u32)) {
+        note(&format!("warning: {e}"));
+    }
     Ok(exit::PASSED)
 }
 

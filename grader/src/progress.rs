@@ -114,7 +114,13 @@ mod tests {
             max_score: 0,
             exercises: scores
                 .iter()
-                .map(|&(id, score, max_score)| ExerciseRecord { id: id.into(), score, max_score, tests: Vec::new() })
+                .map(|&(id, score, max_score)| ExerciseRecord {
+                    id: id.into(),
+                    score,
+                    max_score,
+                    tests: Vec::new(),
+                    failing: Vec::new(),
+                })
                 .collect(),
         }
     }

@@ -223,8 +223,14 @@ impl Watch<'_> {
         let n = (self.hints_shown + 1).min(ex.hints.len());
         let more = if n < ex.hints.len() { " (h again for the next)" } else { " (the last one)" };
         let text = format!("Hint {n} of {}{more}:\n{}", ex.hints.len(), ex.hints[n - 1]);
+        let id = ex.id.clone();
         self.hints_shown = n;
         self.screen.say(&text);
+        if self.opts.record
+            && let Err(e) = history::append_hint(&self.course.paths.history, &history::HintRecord::now(&id, n as u32))
+        {
+            self.screen.say(&format!("warning: {e}"));
+        }
     }
 
     fn check_all(&mut self) -> Result<(), Error> {
