@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod check;
 pub mod layout;
+pub mod report;
 pub mod snapshots;
 pub mod starters;
 pub mod variants;
@@ -36,6 +37,15 @@ Usage:
                                  time a warm full grade against plain `cargo test` of the
                                  same hidden tests (default 5 runs each); --watch instead
                                  times watch mode from a saved edit to its verdict
+  cargo xtask report [--history FILE] [--out DIR]
+                                 the learner's progress report from the history (default
+                                 .threadlings/history.jsonl) into DIR (default
+                                 target/threadlings/report/): index.html, report.md,
+                                 report.json
+  cargo xtask report --class DIR [--out DIR]
+                                 the class report from DIR, one <learner>.json (`cargo grade
+                                 --format json`) and/or <learner>/history.jsonl per learner:
+                                 class.html, class.csv (Canvas), class-moodle.csv, class.json
 
 Exit codes: 0 sound, 1 a check failed, 2 bad arguments or catalogue, 3 environment.
 ";
@@ -70,6 +80,8 @@ pub fn main(args: Vec<String>) -> ExitCode {
         "bench" if args.watch => watch_bench::run(&repo_root(), args.runs.unwrap_or(10)).map(|()| true),
         "bench" => bench::run(&repo_root(), args.runs.unwrap_or(5)).map(|()| true),
         "snapshots" => snapshots::run(&repo_root(), &args.ids).map(|()| true),
+        "report" => report::run(&repo_root(), args.history.as_deref(), args.class.as_deref(), args.out.as_deref())
+            .map(|()| true),
         _ => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
@@ -93,6 +105,9 @@ struct Args {
     update: bool,
     pristine: bool,
     watch: bool,
+    history: Option<PathBuf>,
+    class: Option<PathBuf>,
+    out: Option<PathBuf>,
     ids: Vec<String>,
 }
 
@@ -105,6 +120,9 @@ fn parse(args: &[String]) -> Result<Args, String> {
         update: false,
         pristine: false,
         watch: false,
+        history: None,
+        class: None,
+        out: None,
         ids: Vec::new(),
     };
     let mut it = args.iter();
@@ -120,12 +138,25 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--update" if parsed.task == "starters" => parsed.update = true,
             "--pristine" if parsed.task == "starters" => parsed.pristine = true,
             "--watch" if parsed.task == "bench" => parsed.watch = true,
+            "--history" | "--class" | "--out" if parsed.task == "report" => {
+                let path = it.next().map(PathBuf::from).ok_or(format!("{arg} needs a path"))?;
+                match arg.as_str() {
+                    "--history" => parsed.history = Some(path),
+                    "--class" => parsed.class = Some(path),
+                    _ => parsed.out = Some(path),
+                }
+            }
             "-h" | "--help" | "help" => parsed.task = "help".into(),
-            "check" | "bench" | "snapshots" | "starters" if parsed.task == "help" => parsed.task = arg.clone(),
+            "check" | "bench" | "snapshots" | "starters" | "report" if parsed.task == "help" => {
+                parsed.task = arg.clone()
+            }
             other if other.starts_with('-') => return Err(format!("unknown option '{other}'")),
             _ if parsed.task == "check" || parsed.task == "snapshots" => parsed.ids.push(arg.clone()),
             other => return Err(format!("unknown argument '{other}'")),
         }
+    }
+    if parsed.history.is_some() && parsed.class.is_some() {
+        return Err("--history and --class make different reports: give one".into());
     }
     Ok(parsed)
 }
