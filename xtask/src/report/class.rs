@@ -286,7 +286,7 @@ fn summarize(course: &Course, learners: Vec<ClassLearner>, problems: Vec<Problem
             });
         }
     }
-    hard_tests.sort_by(|a, b| b.learners_failing.cmp(&a.learners_failing));
+    hard_tests.sort_by_key(|t| std::cmp::Reverse(t.learners_failing));
     hard_tests.truncate(HARD_TESTS);
     let stalled = learners
         .iter()
@@ -300,7 +300,7 @@ fn summarize(course: &Course, learners: Vec<ClassLearner>, problems: Vec<Problem
     let ranges = ["0–19%", "20–39%", "40–59%", "60–79%", "80–100%"];
     let mut distribution: Vec<Bucket> = ranges.iter().map(|r| Bucket { range: (*r).into(), learners: 0 }).collect();
     for l in &learners {
-        let share = if max_points == 0 { 0 } else { l.points * 100 / max_points };
+        let share = (l.points * 100).checked_div(max_points).unwrap_or(0);
         distribution[(share / 20).min(4) as usize].learners += 1;
     }
     ClassReport {

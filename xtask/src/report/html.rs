@@ -15,8 +15,11 @@ pub(super) fn environment() -> Environment<'static> {
     env.add_template("learner.html", include_str!("../../templates/learner.html")).expect("a valid template");
     env.add_template("class.html", include_str!("../../templates/class.html")).expect("a valid template");
     env.add_template("learner.md", include_str!("../../templates/learner.md")).expect("a valid template");
-    // Markdown table cells: a `|` would end the cell, a newline the row.
-    env.add_filter("md", |text: String| text.replace('|', "\\|").replace(['\n', '\r'], " "));
+    // Markdown table cells: a `|` would end the cell, a newline the row, and
+    // `<`, `&` could start HTML.
+    env.add_filter("md", |text: String| {
+        text.replace('&', "&amp;").replace('<', "&lt;").replace('|', "\\|").replace(['\n', '\r'], " ")
+    });
     env
 }
 
