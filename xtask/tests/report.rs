@@ -56,6 +56,18 @@ fn course() -> Course {
     Course::parse(Path::new("/course"), COURSE).unwrap()
 }
 
+/// Keeps a copy of a test's pages in `$THREADLINGS_REPORT_SAMPLES/<name>/`, for
+/// `.ci/run` to render in a browser.
+fn keep_samples(name: &str, out: &Path) {
+    let Some(samples) = std::env::var_os("THREADLINGS_REPORT_SAMPLES") else { return };
+    let dir = Path::new(&samples).join(name);
+    fs::create_dir_all(&dir).unwrap();
+    for entry in fs::read_dir(out).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+}
+
 /// A fresh scratch folder for one test.
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("threadlings-report-{}-{name}", std::process::id()));
@@ -118,6 +130,7 @@ fn learner_report() {
     let files = report::learner(&course(), &history, &out).unwrap();
     let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["index.html", "report.md", "report.json"]);
+    keep_samples("learner", &out);
 
     let markdown = fs::read_to_string(out.join("report.md")).unwrap();
     insta::assert_snapshot!("learner_md", markdown);
@@ -220,6 +233,7 @@ fn class_report() {
     let (files, problems) = report::class(&course(), &class, &out).unwrap();
     let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["class.html", "class.csv", "class-moodle.csv", "class.json"]);
+    keep_samples("class", &out);
     assert_eq!(problems.iter().map(|p| p.entry.as_str()).collect::<Vec<_>>(), ["dee.json"]);
 
     let canvas = fs::read_to_string(out.join("class.csv")).unwrap();
