@@ -30,10 +30,12 @@ pub fn points_over_time(id: &str, timeline: &[TimelinePoint], max: u32, desc: &s
             .light_line_style(WHITE)
             .bold_line_style(RGBColor(220, 220, 220))
             .axis_style(INK)
-            .x_labels(4)
+            .x_labels(6)
             .y_labels(6)
+            .label_style(("sans-serif", 14))
             .x_label_formatter(&|t| time::short(*t))
             .y_desc("points")
+            .axis_desc_style(("sans-serif", 14))
             .draw()
             .expect("drawing into a string");
         let points: Vec<(u64, u32)> = timeline.iter().map(|p| (p.time, p.points)).collect();
@@ -64,12 +66,14 @@ pub fn bars(id: &str, title: &str, bars: &[(String, u32)], desc: &str) -> String
             .bold_line_style(RGBColor(220, 220, 220))
             .axis_style(INK)
             .y_labels(top.min(6) as usize + 1)
+            .label_style(("sans-serif", 14))
             .x_labels(bars.len())
             .x_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => bars.get(*i as usize).map_or(String::new(), |b| b.0.clone()),
                 _ => String::new(),
             })
             .y_desc("learners")
+            .axis_desc_style(("sans-serif", 14))
             .draw()
             .expect("drawing into a string");
         chart

@@ -148,7 +148,7 @@ pub fn read(course: &Course, dir: &Path) -> Result<ClassReport, Error> {
                 }
                 Err(why) => problems.push(Problem {
                     entry: name.clone(),
-                    why: format!("not a `cargo grade --format json` report: {why}"),
+                    why: format!("not a report from cargo grade --format json: {why}"),
                 }),
             }
         } else {
