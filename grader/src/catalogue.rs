@@ -70,13 +70,23 @@ pub struct TestSpec {
     /// Runs needed, all passing, for the points; concurrency tests repeat.
     #[serde(default = "one")]
     pub repeat: u32,
+    /// Who sees this test's result on Gradescope: `visible` (the default),
+    /// `hidden`, `after_due_date` or `after_published`.
+    #[serde(default = "visible")]
+    pub visibility: String,
 }
+
+/// Gradescope's visibility values, in the catalogue's `visibility` field.
+pub const VISIBILITIES: [&str; 4] = ["hidden", "after_due_date", "after_published", "visible"];
 
 fn default_timeout() -> u64 {
     10
 }
 fn one() -> u32 {
     1
+}
+fn visible() -> String {
+    "visible".into()
 }
 
 #[derive(Deserialize)]
@@ -239,6 +249,14 @@ fn validate(exercises: &[Exercise]) -> Result<(), String> {
             if t.repeat == 0 || t.repeat > 1000 {
                 return Err(format!("{at}: test '{}' has repeat {}, want 1..=1000", t.name, t.repeat));
             }
+            if !VISIBILITIES.contains(&t.visibility.as_str()) {
+                return Err(format!(
+                    "{at}: test '{}' has visibility '{}', want one of {}",
+                    t.name,
+                    t.visibility,
+                    VISIBILITIES.join(", ")
+                ));
+            }
         }
     }
     Ok(())
@@ -291,6 +309,11 @@ repeat = 3
         let twice = format!("{GOOD}[[exercises.tests]]\nname = \"runs\"\npoints = 1\n");
         assert!(parse(&twice).unwrap_err().contains("listed twice"));
         assert!(parse(&GOOD.replace("hints = [\"one\"]", "hints = []")).unwrap_err().contains("hints"));
+        let seen = parse(&GOOD.replace("repeat = 3", "repeat = 3\nvisibility = \"after_due_date\"")).unwrap();
+        assert_eq!(seen.exercises[0].tests[0].visibility, "after_due_date");
+        assert_eq!(parse(GOOD).unwrap().exercises[0].tests[0].visibility, "visible");
+        let bad = parse(&GOOD.replace("repeat = 3", "repeat = 3\nvisibility = \"secret\"")).unwrap_err();
+        assert!(bad.contains("visibility 'secret'"), "{bad}");
     }
 
     #[test]

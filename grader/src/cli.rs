@@ -8,6 +8,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::catalogue::{Course, Exercise};
 use crate::error::{Error, exit};
+use crate::fence::{self, Fence};
 use crate::grade::{self, Options, Runner};
 use crate::model::{Mode, Report};
 use crate::out::{note, print};
@@ -51,7 +52,8 @@ struct GradeArgs {
     /// Grade the reference solutions in solutions/ instead of exercises/
     #[arg(long)]
     solutions: bool,
-    /// Output format
+    /// Output format: the report (text, json), a CI system's result file
+    /// (classroom, junit, gradescope, classroom50, ctrf)
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Grade every exercise, also when run inside exercises/<dir>/
@@ -121,8 +123,22 @@ enum Cmd {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// The human report (learner text fenced under GitHub Actions)
     Text,
+    /// Our own report (grader/schemas/report.schema.json)
     Json,
+    /// The classroom-resources reporter's result: base64, one line, as the step
+    /// output `result` when GITHUB_OUTPUT is set; always exits 0 once graded
+    Classroom,
+    /// JUnit XML: a testsuite per exercise, a testcase per hidden test
+    Junit,
+    /// Gradescope's results.json
+    Gradescope,
+    /// Classroom 50's result.json
+    #[value(name = "classroom50")]
+    Classroom50,
+    /// The Common Test Report Format
+    Ctrf,
 }
 
 /// Runs the grader with the process's arguments.
@@ -235,17 +251,41 @@ fn grade_command(
              (about a minute; later grades take seconds) ...",
         );
     }
-    runner.show_build = first_build || std::io::stderr().is_terminal();
+    // Under GitHub Actions cargo's output is not echoed: it quotes learner code,
+    // which must not reach the log unfenced; compiler errors are in the report.
+    runner.show_build = (first_build || std::io::stderr().is_terminal()) && !fence::github_actions();
     runner.show_progress = std::io::stderr().is_terminal();
     let options = Options { mode, ids, runner };
-    let report = grade::grade(course, &options)?;
+    let start = epoch_ms();
+    let report = match grade::grade(course, &options) {
+        Ok(report) => report,
+        Err(e) if args.format == Format::Classroom => {
+            // The reporter still gets a result, and says what broke.
+            classroom_output(&render::classroom_error(&format!("the grader could not grade: {e}")))?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    let stop = epoch_ms();
     match args.format {
         Format::Json => print(&render::json(&report)),
         Format::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let style = if color { render::Style::Color } else { render::Style::Plain };
-            print(&render::text(&report, course, style));
+            let text = render::text(&report, course, style);
+            match Fence::for_this_run() {
+                Some(fence) => print(&fence.wrap(&text)),
+                None => print(&text),
+            }
         }
+        Format::Classroom => {
+            classroom_output(&render::classroom(&report))?;
+            step_summary(&render::step_summary(&report));
+        }
+        Format::Junit => print(&render::junit(&report)),
+        Format::Gradescope => print(&render::gradescope(&report, course)),
+        Format::Classroom50 => print(&render::classroom50(&report)),
+        Format::Ctrf => print(&render::ctrf(&report, start, stop)),
     }
     let record = !args.no_record && report.mode == Mode::Exercises;
     if record {
@@ -257,7 +297,45 @@ fn grade_command(
     if args.format == Format::Text && record {
         print(&after_a_pass(course, &report)?);
     }
-    Ok(if report.all_passed() { exit::PASSED } else { exit::NOT_PASSED })
+    // A classroom step passes once graded: the reporter fails the job on a
+    // failing grade, and later exercises' steps still run.
+    Ok(if report.all_passed() || args.format == Format::Classroom { exit::PASSED } else { exit::NOT_PASSED })
+}
+
+fn epoch_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The classroom result: the step output `result` when GITHUB_OUTPUT names
+/// the file for it, else one line on stdout.
+fn classroom_output(line: &str) -> Result<(), Error> {
+    match std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
+        Some(path) => append(Path::new(&path), &format!("result={line}\n"), "write the step output"),
+        None => {
+            print(&format!("{line}\n"));
+            Ok(())
+        }
+    }
+}
+
+/// The Markdown summary, to GITHUB_STEP_SUMMARY when set; a summary that cannot
+/// be written is a warning, the grade stands.
+fn step_summary(markdown: &str) {
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+        && let Err(e) = append(Path::new(&path), markdown, "write the step summary")
+    {
+        note(&format!("warning: {e}"));
+    }
+}
+
+fn append(path: &Path, text: &str, doing: &'static str) -> Result<(), Error> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| Error::io(doing, path, e))
 }
 
 /// After a subset of exercises all pass: where to compare, and what is next.
@@ -362,6 +440,15 @@ mod tests {
         assert_eq!(runner(&cli.grade.runner).jobs, 3);
         assert!(matches!(parse_words(&["hint", "2", "3"]).unwrap().command, Some(Cmd::Hint { n: Some(3), .. })));
         assert!(matches!(parse_words(&["list"]).unwrap().command, Some(Cmd::List)));
+        for (word, format) in [
+            ("classroom", Format::Classroom),
+            ("junit", Format::Junit),
+            ("gradescope", Format::Gradescope),
+            ("classroom50", Format::Classroom50),
+            ("ctrf", Format::Ctrf),
+        ] {
+            assert_eq!(parse_words(&["--format", word]).unwrap().grade.format, format);
+        }
         assert!(matches!(parse_words(&["reset", "1", "--yes"]).unwrap().command, Some(Cmd::Reset { yes: true, .. })));
         assert!(matches!(parse_words(&["watch", "--manual"]).unwrap().command, Some(Cmd::Watch { manual: true, .. })));
     }

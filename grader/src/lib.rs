@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod compile;
 pub mod error;
+pub mod fence;
 pub mod grade;
 pub mod history;
 pub mod model;

@@ -1,0 +1,88 @@
+//! JUnit XML: a `testsuite` per exercise, a `testcase` per hidden test.
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+
+use super::{first_line, seconds, why};
+use crate::model::{Report, Status};
+
+pub fn junit(report: &Report) -> String {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    write(&mut w, report).expect("writing to memory succeeds");
+    let mut out = String::from_utf8(w.into_inner()).expect("the writer writes UTF-8");
+    out.push('\n');
+    out
+}
+
+fn write(w: &mut Writer<Vec<u8>>, report: &Report) -> std::io::Result<()> {
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let count = |f: &dyn Fn(Status) -> bool| {
+        report.exercises.iter().flat_map(|e| &e.tests).filter(|t| f(t.status)).count().to_string()
+    };
+    let total_ms: u64 = report.exercises.iter().flat_map(|e| &e.tests).map(|t| t.duration_ms).sum();
+    w.create_element("testsuites")
+        .with_attribute(("name", "threadlings"))
+        .with_attribute(("tests", count(&|_| true).as_str()))
+        .with_attribute(("failures", count(&|s| s != Status::Passed).as_str()))
+        .with_attribute(("errors", "0"))
+        .with_attribute(("time", seconds(total_ms).to_string().as_str()))
+        .write_inner_content(|w| {
+            for ex in &report.exercises {
+                let failures = ex.tests.iter().filter(|t| t.status != Status::Passed).count();
+                let ms: u64 = ex.tests.iter().map(|t| t.duration_ms).sum();
+                w.create_element("testsuite")
+                    .with_attribute(("name", format!("{} {}", ex.id, xml_safe(&ex.title)).as_str()))
+                    .with_attribute(("tests", ex.tests.len().to_string().as_str()))
+                    .with_attribute(("failures", failures.to_string().as_str()))
+                    .with_attribute(("errors", "0"))
+                    .with_attribute(("skipped", "0"))
+                    .with_attribute(("time", seconds(ms).to_string().as_str()))
+                    .write_inner_content(|w| {
+                        for t in &ex.tests {
+                            let case = w
+                                .create_element("testcase")
+                                .with_attribute(("name", t.name.as_str()))
+                                .with_attribute(("classname", ex.dir.as_str()))
+                                .with_attribute(("time", seconds(t.duration_ms).to_string().as_str()));
+                            if t.status == Status::Passed {
+                                case.write_empty()?;
+                                continue;
+                            }
+                            let message = xml_safe(&why(ex, t));
+                            case.write_inner_content(|w| {
+                                w.create_element("failure")
+                                    .with_attribute(("message", first_line(&message)))
+                                    .with_attribute(("type", serde_json::to_value(t.status)?.as_str().unwrap_or("")))
+                                    .write_text_content(BytesText::new(&message))?;
+                                Ok(())
+                            })?;
+                        }
+                        Ok(())
+                    })?;
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+/// `text` with the characters XML 1.0 cannot hold (most control characters)
+/// replaced; the writer escapes the rest.
+fn xml_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_replacement_characters() {
+        assert_eq!(xml_safe("a\x1b[31mb\0\n"), "a\u{fffd}[31mb\u{fffd}\n");
+    }
+}
