@@ -6,12 +6,12 @@ use std::fmt::Write;
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::{first_line, qualified, truncate, why};
+use super::{headline, location, qualified, truncate, why};
 use crate::model::{Report, Status};
 
 /// Largest base64 document written: the reporter receives it through an
 /// environment variable, and Linux refuses one string over 128 KiB.
-pub const CLASSROOM_LIMIT: usize = 64 * 1024;
+pub const CLASSROOM_LIMIT: usize = 96 * 1024;
 /// Bytes of a message kept per test before the document must shrink further.
 const MESSAGE_START: usize = 2000;
 
@@ -21,14 +21,15 @@ pub fn classroom_document(report: &Report, message_cap: usize) -> Value {
     for ex in &report.exercises {
         for t in &ex.tests {
             let message = if t.status == Status::Passed { String::new() } else { why(ex, t) };
+            let (filename, line_no) = location(&message).unwrap_or(("", 0));
             tests.push(json!({
                 "name": qualified(ex, t),
                 "status": if t.status == Status::Passed { "pass" } else { "fail" },
                 "score": t.score,
-                "message": truncate(&message, message_cap),
+                "message": if message_cap == 0 { String::new() } else { truncate(&message, message_cap) },
                 "test_code": format!("cargo grade {}", ex.id),
-                "filename": "",
-                "line_no": 0,
+                "filename": filename,
+                "line_no": line_no,
                 "duration": t.duration_ms,
             }));
         }
@@ -46,7 +47,7 @@ pub fn classroom(report: &Report) -> String {
         if encoded.len() <= CLASSROOM_LIMIT || cap == 0 {
             return encoded;
         }
-        cap /= 2;
+        cap = if cap > 16 { cap / 2 } else { 0 };
     }
 }
 
@@ -83,7 +84,7 @@ pub fn step_summary(report: &Report) -> String {
         let mark = if ex.score == ex.max_score { "✅" } else { "❌" };
         let _ = writeln!(out, "### {mark} {} {}: {}/{}\n", ex.id, ex.title, ex.score, ex.max_score);
         for t in ex.tests.iter().filter(|t| t.status != Status::Passed) {
-            let line = code_span(&truncate(first_line(&why(ex, t)), 200));
+            let line = code_span(&truncate(&headline(ex, t), 200));
             let _ = writeln!(out, "- `{}` {}: {line}", t.name, t.status.as_str());
         }
         if ex.tests.iter().any(|t| t.status != Status::Passed) {
@@ -97,4 +98,34 @@ pub fn step_summary(report: &Report) -> String {
 fn code_span(text: &str) -> String {
     let text: String = text.chars().filter(|c| *c != '`' && *c != '\n').collect();
     if text.is_empty() { String::new() } else { format!("`{text}`") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ExerciseResult, Mode, TestResult};
+
+    #[test]
+    fn a_huge_report_fits_the_limit_with_every_test_kept() {
+        let test = |i: usize| TestResult {
+            name: format!("test_{i}"),
+            status: Status::Failed,
+            score: 0,
+            max_score: 1,
+            repeat: 1,
+            runs: 1,
+            duration_ms: 1,
+            message: "::error::x\n".repeat(10_000),
+        };
+        let exercises = (0..15)
+            .map(|e| ExerciseResult::new(&format!("{e:02}"), "d", "t", String::new(), (0..20).map(test).collect()))
+            .collect();
+        let encoded = classroom(&Report::new(Mode::Exercises, exercises));
+        assert!(encoded.len() <= CLASSROOM_LIMIT, "{}", encoded.len());
+        let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).unwrap();
+        let doc: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(doc["tests"].as_array().unwrap().len(), 300, "no test is left out");
+        assert_eq!(doc["max_score"], 300);
+        assert!(doc["tests"][0]["message"].as_str().unwrap().starts_with("::error::x"), "messages cut, not dropped");
+    }
 }

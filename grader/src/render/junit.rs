@@ -3,7 +3,7 @@
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use super::{first_line, seconds, why};
+use super::{headline, seconds, why};
 use crate::model::{Report, Status};
 
 pub fn junit(report: &Report) -> String {
@@ -51,7 +51,7 @@ fn write(w: &mut Writer<Vec<u8>>, report: &Report) -> std::io::Result<()> {
                             let message = xml_safe(&why(ex, t));
                             case.write_inner_content(|w| {
                                 w.create_element("failure")
-                                    .with_attribute(("message", first_line(&message)))
+                                    .with_attribute(("message", xml_safe(&headline(ex, t)).as_str()))
                                     .with_attribute(("type", serde_json::to_value(t.status)?.as_str().unwrap_or("")))
                                     .write_text_content(BytesText::new(&message))?;
                                 Ok(())

@@ -33,6 +33,28 @@ fn why(ex: &ExerciseResult, t: &TestResult) -> String {
     }
 }
 
+/// One line that says why a test did not pass: the first compiler error of a
+/// test that was not built, else the first line of its message after the
+/// panic's location.
+fn headline(ex: &ExerciseResult, t: &TestResult) -> String {
+    let message = if ex.build_message.is_empty() { &t.message } else { &ex.build_message };
+    let where_it_panicked =
+        |l: &str| l.starts_with("panicked at ") || l.starts_with("thread '") && l.contains(" panicked at ");
+    let line = message.lines().map(str::trim).find(|l| !l.is_empty() && !where_it_panicked(l));
+    line.unwrap_or_else(|| first_line(&t.message)).to_string()
+}
+
+/// Where a message points into the learner's code: the file and line of its
+/// first panic location or compiler error in `exercises/` or `solutions/`.
+fn location(message: &str) -> Option<(&str, u64)> {
+    message.lines().find_map(|line| {
+        let rest = line.split_once("panicked at ").or_else(|| line.split_once("--> "))?.1;
+        let mut parts = rest.trim().split(':');
+        let (file, line_no) = (parts.next()?, parts.next()?.parse().ok()?);
+        (file.starts_with("exercises/") || file.starts_with("solutions/")).then_some((file, line_no))
+    })
+}
+
 /// The first non-empty line of `text`.
 fn first_line(text: &str) -> &str {
     text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("")
@@ -53,4 +75,20 @@ fn truncate(text: &str, max: usize) -> String {
 /// Milliseconds as seconds, for formats that count in seconds.
 fn seconds(ms: u64) -> f64 {
     ms as f64 / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_come_from_panics_and_compiler_errors_in_learner_code() {
+        assert_eq!(location("panicked at exercises/p/src/lib.rs:3:10:\nindex"), Some(("exercises/p/src/lib.rs", 3)));
+        assert_eq!(
+            location("error[E0308]: x\n --> exercises/b/src/lib.rs:2:25\n"),
+            Some(("exercises/b/src/lib.rs", 2))
+        );
+        assert_eq!(location("panicked at hidden test:3:5:"), None);
+        assert_eq!(truncate("héllo", 2), "h\n[... 5 bytes left out]");
+    }
 }
