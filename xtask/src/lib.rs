@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod classroom;
 pub mod layout;
 pub mod report;
 pub mod snapshots;
@@ -33,6 +34,10 @@ Usage:
                                  write the hidden tests' snapshots from the reference
                                  solutions into grader/hidden/exercises/<dir>/snapshots/,
                                  for review with `git diff`
+  cargo xtask classroom [--check]
+                                 write .github/workflows/classroom.yml, the autograding
+                                 workflow, from the catalogue; --check only says
+                                 whether the committed one is current (1 when stale)
   cargo xtask bench [--runs N] [--watch]
                                  time a warm full grade against plain `cargo test` of the
                                  same hidden tests (default 5 runs each); --watch instead
@@ -75,6 +80,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
             };
             check::run(&repo_root(), &opts, &mut std::io::stdout()).map(|problems| problems.is_empty())
         }
+        "classroom" => classroom::run(&repo_root(), args.check, &mut std::io::stdout()),
         "starters" if args.pristine => starters::list_pristine(&repo_root(), &mut std::io::stdout()),
         "starters" => starters::run(&repo_root(), args.update, &mut std::io::stdout()),
         "bench" if args.watch => watch_bench::run(&repo_root(), args.runs.unwrap_or(10)).map(|()| true),
@@ -108,6 +114,7 @@ struct Args {
     history: Option<PathBuf>,
     class: Option<PathBuf>,
     out: Option<PathBuf>,
+    check: bool,
     ids: Vec<String>,
 }
 
@@ -123,6 +130,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         history: None,
         class: None,
         out: None,
+        check: false,
         ids: Vec::new(),
     };
     let mut it = args.iter();
@@ -146,8 +154,9 @@ fn parse(args: &[String]) -> Result<Args, String> {
                     _ => parsed.out = Some(path),
                 }
             }
+            "--check" if parsed.task == "classroom" => parsed.check = true,
             "-h" | "--help" | "help" => parsed.task = "help".into(),
-            "check" | "bench" | "snapshots" | "starters" | "report" if parsed.task == "help" => {
+            "check" | "bench" | "snapshots" | "starters" | "report" | "classroom" if parsed.task == "help" => {
                 parsed.task = arg.clone()
             }
             other if other.starts_with('-') => return Err(format!("unknown option '{other}'")),

@@ -1,0 +1,141 @@
+//! `cargo xtask classroom`: the autograding workflow,
+//! `.github/workflows/classroom.yml`, generated from the catalogue: one graded
+//! step per exercise writing the classroom reporter's result, then the reporter.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use grader::catalogue::{Course, Exercise};
+use grader::error::Error;
+
+/// Where the workflow lives, relative to the course root.
+pub const WORKFLOW: &str = ".github/workflows/classroom.yml";
+
+/// The reporter's runner id of an exercise: `ex` and the id's letters and
+/// digits (the reporter takes nothing else).
+pub fn step_id(ex: &Exercise) -> String {
+    let id: String = ex.id.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("ex{}", id.to_ascii_lowercase())
+}
+
+/// The workflow for `course`. Graded steps are plain shell, with no `${{ }}`
+/// expression, and pass once graded (the grader exits 0 with a result written);
+/// the reporter fails the job on a failing grade. A step whose grader could not
+/// grade fails with a result of status `error`; later steps and the reporter
+/// still run.
+pub fn workflow(course: &Course) -> Result<String, Error> {
+    let ids: Vec<String> = course.exercises.iter().map(step_id).collect();
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            return Err(Error::Catalogue {
+                path: course.root.join(grader::catalogue::FILE_NAME),
+                why: format!("two exercises get the step id {id}: ids must differ in their letters and digits"),
+            });
+        }
+    }
+    let mut y = String::from(
+        "# Generated from course.toml by `cargo xtask classroom`: do not edit by hand.\n\
+         # Grades every exercise with its hidden tests and reports the points to the\n\
+         # classroom (classroom-resources/autograding-grading-reporter). It never runs\n\
+         # the course author's checks.\n\
+         name: Autograding Tests\n\
+         \n\
+         on:\n  push:\n  workflow_dispatch:\n  repository_dispatch:\n\
+         \n\
+         permissions:\n  checks: write\n  actions: read\n  contents: read\n\
+         \n\
+         jobs:\n  run-autograding-tests:\n    runs-on: ubuntu-latest\n    timeout-minutes: 60\n\
+         \x20   if: github.actor != 'github-classroom[bot]'\n    steps:\n\
+         \x20     - name: Checkout code\n        uses: actions/checkout@v5\n\
+         \x20     - name: Cache cargo's downloads and the build\n        uses: actions/cache@v5\n        with:\n\
+         \x20         path: |\n            ~/.cargo/registry\n            ~/.cargo/git\n            target\n\
+         \x20         key: autograding-${{ runner.os }}-${{ hashFiles('Cargo.lock') }}\n\
+         \x20         restore-keys: autograding-${{ runner.os }}-\n\
+         \x20     - name: Build the grader\n        run: cargo build --locked -p grader\n",
+    );
+    for (ex, id) in course.exercises.iter().zip(&ids) {
+        let _ = write!(
+            y,
+            "      - name: {}\n        id: {id}\n        if: ${{{{ !cancelled() }}}}\n        \
+             run: target/debug/grader --format classroom --no-record {}\n",
+            yaml_string(&format!("{} {}", ex.id, ex.title)),
+            shell_word(&ex.id),
+        );
+    }
+    y.push_str(
+        "      - name: Autograding Reporter\n        if: ${{ !cancelled() }}\n        \
+         uses: classroom-resources/autograding-grading-reporter@v1\n        env:\n",
+    );
+    for id in &ids {
+        let _ = writeln!(y, "          {}_RESULTS: ${{{{ steps.{id}.outputs.result }}}}", id.to_ascii_uppercase());
+    }
+    let _ = write!(y, "        with:\n          runners: {}\n", ids.join(","));
+    Ok(y)
+}
+
+/// A YAML double-quoted string.
+fn yaml_string(text: &str) -> String {
+    serde_json::to_string(text).expect("strings serialize")
+}
+
+/// An exercise id as one shell word (catalogue ids are letters, digits, `_`, `-`).
+fn shell_word(id: &str) -> String {
+    if id.starts_with('-') { format!("-- {id}") } else { id.to_string() }
+}
+
+/// `cargo xtask classroom [--check]`: writes the workflow, or with `check`
+/// only says whether the committed one is current.
+pub fn run(root: &Path, check: bool, out: &mut dyn std::io::Write) -> Result<bool, Error> {
+    let course = Course::load(root)?;
+    let text = workflow(&course)?;
+    let path: PathBuf = root.join(WORKFLOW);
+    let current = std::fs::read_to_string(&path).ok();
+    if current.as_deref() == Some(text.as_str()) {
+        let _ = writeln!(out, "{WORKFLOW} is current");
+        return Ok(true);
+    }
+    if check {
+        let _ = writeln!(out, "{WORKFLOW} is stale: run `cargo xtask classroom` and commit it");
+        return Ok(false);
+    }
+    std::fs::create_dir_all(path.parent().expect("a parent")).map_err(|e| Error::io("create", &path, e))?;
+    std::fs::write(&path, &text).map_err(|e| Error::io("write the workflow", &path, e))?;
+    let _ = writeln!(out, "wrote {WORKFLOW} ({} graded steps)", course.exercises.len());
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_workflow_is_the_generated_one() {
+        let root = crate::repo_root();
+        let course = Course::load(&root).unwrap();
+        let committed = std::fs::read_to_string(root.join(WORKFLOW)).unwrap_or_default();
+        assert!(
+            committed == workflow(&course).unwrap(),
+            "{WORKFLOW} is stale: run `cargo xtask classroom` and commit it"
+        );
+    }
+
+    #[test]
+    fn graded_steps_are_plain_shell_and_the_reporter_reads_every_one() {
+        let course = Course::load(&crate::repo_root()).unwrap();
+        let text = workflow(&course).unwrap();
+        let ids: Vec<String> = course.exercises.iter().map(step_id).collect();
+        assert_eq!(ids[0], "ex01");
+        for line in text.lines().filter(|l| l.trim_start().starts_with("run:")) {
+            assert!(!line.contains("${{"), "no expression in a run: {line}");
+            assert!(!line.contains("xtask") && !line.contains("cargo test"), "no author check: {line}");
+        }
+        for id in &ids {
+            assert!(id.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
+            assert!(text.contains(&format!("        id: {id}\n")));
+            let env = format!("{}_RESULTS: ${{{{ steps.{id}.outputs.result }}}}", id.to_uppercase());
+            assert!(text.contains(&env), "{env}");
+        }
+        assert!(text.contains(&format!("runners: {}\n", ids.join(","))));
+        assert!(text.contains("if: github.actor != 'github-classroom[bot]'"));
+    }
+}
