@@ -59,6 +59,10 @@ pub struct Exercise {
     /// `"parking_lot/shuttle"` to swap in model-checked locks.
     #[serde(default)]
     pub features: Vec<String>,
+    /// When the exercise is due, RFC 3339 in UTC (`2026-12-01T23:59:59Z`);
+    /// work committed later is marked late.
+    #[serde(default)]
+    pub due: Option<String>,
     pub tests: Vec<TestSpec>,
 }
 
@@ -204,6 +208,12 @@ impl Exercise {
         self.dependencies.contains_key(name) || course.dependencies.contains_key(name)
     }
 
+    /// The due date in seconds since the Unix epoch, if the exercise has one.
+    pub fn due_secs(&self) -> Option<u64> {
+        let due = humantime::parse_rfc3339_weak(self.due.as_deref()?).ok()?;
+        due.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs())
+    }
+
     pub fn max_score(&self) -> u32 {
         self.tests.iter().map(|t| t.points).sum()
     }
@@ -240,6 +250,11 @@ fn validate(exercises: &[Exercise]) -> Result<(), String> {
         }
         if ex.timeout_secs == 0 || ex.timeout_secs > 600 {
             return Err(format!("{at}: timeout_secs must be between 1 and 600"));
+        }
+        if let Some(due) = &ex.due
+            && humantime::parse_rfc3339_weak(due).is_err()
+        {
+            return Err(format!("{at}: due '{due}' is not a date and time like 2026-12-01T23:59:59Z (UTC)"));
         }
         let mut names = HashSet::new();
         for t in &ex.tests {
@@ -312,6 +327,10 @@ repeat = 3
         let seen = parse(&GOOD.replace("repeat = 3", "repeat = 3\nvisibility = \"after_due_date\"")).unwrap();
         assert_eq!(seen.exercises[0].tests[0].visibility, "after_due_date");
         assert_eq!(parse(GOOD).unwrap().exercises[0].tests[0].visibility, "visible");
+        let due = parse(&GOOD.replace("hints =", "due = \"2026-12-01T23:59:59Z\"\nhints =")).unwrap();
+        assert_eq!(due.exercises[0].due_secs(), Some(1_796_169_599));
+        let bad = parse(&GOOD.replace("hints =", "due = \"next friday\"\nhints =")).unwrap_err();
+        assert!(bad.contains("due 'next friday'"), "{bad}");
         let bad = parse(&GOOD.replace("repeat = 3", "repeat = 3\nvisibility = \"secret\"")).unwrap_err();
         assert!(bad.contains("visibility 'secret'"), "{bad}");
     }

@@ -14,6 +14,7 @@ use crate::catalogue::{Course, Exercise, TestSpec};
 use crate::compile::{self, Built};
 use crate::error::Error;
 use crate::model::{ExerciseResult, Mode, Report, Status, TestResult};
+use crate::process;
 use crate::run::{self, Job};
 use crate::sandbox::Sandbox;
 use crate::stage::{Scratch, Staged};
@@ -88,8 +89,29 @@ pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
         Mode::Solutions => ("solutions", &course.paths.solutions),
     };
     let submissions: Vec<Submission> = selected.iter().map(|ex| Submission::new(ex, key, sources)).collect();
-    let results = grade_batch(course, key, &submissions, &opts.runner, &|_| {})?;
+    let mut results = grade_batch(course, key, &submissions, &opts.runner, &|_| {})?;
+    for (result, ex) in results.iter_mut().zip(&selected) {
+        if let Some((secs, stamp)) = last_commit(&course.root, &sources.join(&ex.dir).join("src")) {
+            result.late = ex.due_secs().map(|due| secs > due);
+            result.submitted_at = Some(stamp);
+        }
+    }
     Ok(Report::new(opts.mode, results))
+}
+
+/// When `path` was last committed: seconds since the epoch and RFC 3339, from
+/// its own history in git (so a later commit elsewhere does not move it);
+/// `None` outside a git repository, without git, or for a path never committed.
+pub fn last_commit(repo: &Path, path: &Path) -> Option<(u64, String)> {
+    let mut cmd = std::process::Command::new("git");
+    cmd.current_dir(repo).args(["log", "-1", "--format=%ct %cI", "--"]).arg(path);
+    let done = process::run(cmd, &process::Limits::tool(std::time::Duration::from_secs(30))).ok()?;
+    if done.exit != Some(process::Exit::Code(0)) {
+        return None;
+    }
+    let text = done.stdout.text();
+    let (secs, stamp) = text.trim().split_once(' ')?;
+    Some((secs.parse().ok()?, stamp.to_string()))
 }
 
 /// Grades `submissions` in the scratch workspace `label`: one cargo build for

@@ -67,6 +67,13 @@ pub struct ExerciseResult {
     /// The compiler's errors when the exercise did not build, else empty.
     pub build_message: String,
     pub tests: Vec<TestResult>,
+    /// When the exercise's `src/` was last committed (RFC 3339, from git), when
+    /// known: a regrade keeps it, and commits to other exercises do not move it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<String>,
+    /// Whether that commit came after the exercise's `due` date, when both are known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -106,6 +113,8 @@ impl ExerciseResult {
             max_score: tests.iter().map(|t| t.max_score).sum(),
             build_message,
             tests,
+            submitted_at: None,
+            late: None,
         }
     }
 }

@@ -41,25 +41,28 @@ tests = [{ name = "adds", points = 2, visibility = "after_due_date" }]
 /// at once take turns on its scratch directory.
 fn course() -> &'static Path {
     static COURSE: OnceLock<PathBuf> = OnceLock::new();
-    COURSE.get_or_init(|| {
-        let name = "formats";
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("courses").join(name);
-        let _ = fs::remove_dir_all(&dir);
-        copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course"), &dir);
-        fs::create_dir_all(dir.join("exercises/commands/src")).unwrap();
-        fs::write(dir.join("exercises/commands/src/lib.rs"), COMMANDS_SRC).unwrap();
-        fs::create_dir_all(dir.join("hidden/commands")).unwrap();
-        fs::write(dir.join("hidden/commands/hidden.rs"), COMMANDS_HIDDEN).unwrap();
-        let catalogue = fs::read_to_string(dir.join("course.toml")).unwrap() + COMMANDS_ENTRY;
-        fs::write(dir.join("course.toml"), catalogue).unwrap();
-        let repo = fs::canonicalize(REPO).unwrap();
-        for file in tree(&dir).into_iter().filter(|f| f.extension().is_some_and(|x| x == "toml" || x == "rs")) {
-            let text = fs::read_to_string(&file).unwrap();
-            let text = text.replace("@REPO@", repo.to_str().unwrap()).replace("fx_", &format!("fx_{name}_"));
-            fs::write(file, text).unwrap();
-        }
-        dir
-    })
+    COURSE.get_or_init(|| make_course("formats", |catalogue| catalogue))
+}
+
+/// A copy of the fixture course named `name` with the `commands` exercise, its
+/// catalogue passed through `edit` before crates are renamed.
+fn make_course(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("courses").join(name);
+    let _ = fs::remove_dir_all(&dir);
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course"), &dir);
+    fs::create_dir_all(dir.join("exercises/commands/src")).unwrap();
+    fs::write(dir.join("exercises/commands/src/lib.rs"), COMMANDS_SRC).unwrap();
+    fs::create_dir_all(dir.join("hidden/commands")).unwrap();
+    fs::write(dir.join("hidden/commands/hidden.rs"), COMMANDS_HIDDEN).unwrap();
+    let catalogue = fs::read_to_string(dir.join("course.toml")).unwrap() + COMMANDS_ENTRY;
+    fs::write(dir.join("course.toml"), edit(catalogue)).unwrap();
+    let repo = fs::canonicalize(REPO).unwrap();
+    for file in tree(&dir).into_iter().filter(|f| f.extension().is_some_and(|x| x == "toml" || x == "rs")) {
+        let text = fs::read_to_string(&file).unwrap();
+        let text = text.replace("@REPO@", repo.to_str().unwrap()).replace("fx_", &format!("fx_{name}_"));
+        fs::write(file, text).unwrap();
+    }
+    dir
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -91,12 +94,17 @@ fn tree(dir: &Path) -> Vec<PathBuf> {
 
 /// The grader on the course, outside any GitHub Actions the tests may run in.
 fn grader(format: &str) -> assert_cmd::Command {
-    let course = course();
+    let mut cmd = grader_on(course(), format);
+    cmd.args(GRADED);
+    cmd
+}
+
+fn grader_on(course: &Path, format: &str) -> assert_cmd::Command {
     let mut cmd = cargo_bin_cmd!("grader");
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scratch").join(course.file_name().unwrap());
     let target = Path::new(REPO).join("target/threadlings/target");
     cmd.arg("--course").arg(course).arg("--scratch").arg(scratch).arg("--target-dir").arg(target);
-    cmd.args(["--no-record", "--format", format]).args(GRADED);
+    cmd.args(["--no-record", "--format", format]);
     for var in ["GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"] {
         cmd.env_remove(var);
     }
@@ -395,6 +403,10 @@ fn the_json_report_validates_against_its_published_schema() {
     assert!(found.is_empty(), "{found:#?}");
     // Every field the grader writes is described, so the schema cannot fall behind.
     let described = |s: &Value| s["properties"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let optional = |s: &Value| {
+        let required: Vec<&Value> = s["required"].as_array().unwrap().iter().collect();
+        described(s).into_iter().filter(|k| !required.contains(&&Value::from(k.as_str()))).collect::<Vec<_>>()
+    };
     let written = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     let ex_schema = &schema["properties"]["exercises"]["items"];
     let test_schema = &ex_schema["properties"]["tests"]["items"];
@@ -403,7 +415,11 @@ fn the_json_report_validates_against_its_published_schema() {
         v
     };
     assert_eq!(sorted(described(&schema)), sorted(written(report)));
-    assert_eq!(sorted(described(ex_schema)), sorted(written(&report["exercises"][0])));
+    // Submission times are there only when git knows them (not in this course).
+    assert_eq!(sorted(optional(ex_schema)), ["late", "submitted_at"]);
+    let ex_required: Vec<String> =
+        described(ex_schema).into_iter().filter(|k| !optional(ex_schema).contains(k)).collect();
+    assert_eq!(sorted(ex_required), sorted(written(&report["exercises"][0])));
     assert_eq!(sorted(described(test_schema)), sorted(written(&report["exercises"][0]["tests"][0])));
     // And the check rejects what breaks the contract.
     let mut broken = report.clone();
@@ -461,4 +477,70 @@ fn learner_output_issues_no_workflow_command_and_changes_no_points() {
     let doc = decode(&output("classroom").0);
     let points: u64 = doc["tests"].as_array().unwrap().iter().map(|t| t["score"].as_u64().unwrap()).sum();
     assert_eq!(points, reference()["score"].as_u64().unwrap());
+}
+
+#[test]
+fn submission_times_come_from_each_exercises_own_history_and_due_dates_mark_late_work() {
+    let course = make_course("formatsgit", |catalogue| {
+        catalogue
+            .replace("crate = \"fx_pass\"\n", "crate = \"fx_pass\"\ndue = \"2026-01-01T00:00:00Z\"\n")
+            .replace("crate = \"fx_fail\"\n", "crate = \"fx_fail\"\ndue = \"2030-01-01T00:00:00Z\"\n")
+    });
+    let git = |date: &str, args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(&course)
+            .args(["-c", "user.name=learner", "-c", "user.email=learner@example.com"])
+            .args(args)
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    git("2025-06-01T12:00:00Z", &["init", "-q"]);
+    git("2025-06-01T12:00:00Z", &["add", "-A"]);
+    git("2025-06-01T12:00:00Z", &["commit", "-qm", "the course"]);
+    let lib = course.join("exercises/pass/src/lib.rs");
+    fs::write(&lib, fs::read_to_string(&lib).unwrap() + "// done\n").unwrap();
+    git("2026-02-01T12:00:00Z", &["commit", "-qam", "pass, after its due date"]);
+    // A later push elsewhere moves neither exercise's time.
+    fs::write(course.join("notes.md"), "notes\n").unwrap();
+    git("2026-03-01T12:00:00Z", &["add", "notes.md"]);
+    git("2026-03-01T12:00:00Z", &["commit", "-qm", "notes"]);
+
+    let json = |course: &Path| {
+        let out = grader_on(course, "json").args(["pass", "fail"]).output().unwrap();
+        parse_json(&String::from_utf8(out.stdout).unwrap())
+    };
+    let report = json(&course);
+    let ex = |id: &str| report["exercises"].as_array().unwrap().iter().find(|e| e["id"] == id).unwrap().clone();
+    assert_eq!(
+        (ex("pass")["submitted_at"].as_str(), ex("pass")["late"].as_bool()),
+        (Some("2026-02-01T12:00:00Z"), Some(true))
+    );
+    assert_eq!(
+        (ex("fail")["submitted_at"].as_str(), ex("fail")["late"].as_bool()),
+        (Some("2025-06-01T12:00:00Z"), Some(false))
+    );
+    let times = |r: &Value| {
+        r["exercises"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["submitted_at"].clone(), e["late"].clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(times(&json(&course)), times(&report), "a regrade keeps the times");
+
+    let xml = String::from_utf8(grader_on(&course, "junit").args(["pass"]).output().unwrap().stdout).unwrap();
+    assert!(
+        xml.contains("timestamp=\"2026-02-01T12:00:00Z\"") && xml.contains("<property name=\"late\" value=\"true\"/>"),
+        "{xml}"
+    );
+    let gs = parse_json(
+        &String::from_utf8(grader_on(&course, "gradescope").args(["pass"]).output().unwrap().stdout).unwrap(),
+    );
+    assert_eq!(gs["tests"][0]["extra_data"]["submitted_at"], "2026-02-01T12:00:00Z");
+    assert_eq!(gs["tests"][0]["extra_data"]["late"], true);
+    let _ = fs::remove_dir_all(&course);
 }

@@ -46,7 +46,9 @@ pub fn workflow(course: &Course) -> Result<String, Error> {
          \n\
          jobs:\n  run-autograding-tests:\n    runs-on: ubuntu-latest\n    timeout-minutes: 60\n\
          \x20   if: github.actor != 'github-classroom[bot]'\n    steps:\n\
-         \x20     - name: Checkout code\n        uses: actions/checkout@v5\n\
+         \x20     - name: Checkout code\n        uses: actions/checkout@v5\n        with:\n\
+         \x20         # Every exercise's own history: its submission time is its src/'s last commit.\n\
+         \x20         fetch-depth: 0\n\
          \x20     - name: Cache cargo's downloads and the build\n        uses: actions/cache@v5\n        with:\n\
          \x20         path: |\n            ~/.cargo/registry\n            ~/.cargo/git\n            target\n\
          \x20         key: autograding-${{ runner.os }}-${{ hashFiles('Cargo.lock') }}\n\

@@ -17,7 +17,7 @@ pub fn gradescope(report: &Report, course: &Course) -> String {
                 .and_then(|s| s.tests.iter().find(|s| s.name == t.name))
                 .map_or("visible", |s| s.visibility.as_str());
             let ok = t.status == Status::Passed;
-            tests.push(json!({
+            let mut test = json!({
                 "score": t.score,
                 "max_score": t.max_score,
                 "status": if ok { "passed" } else { "failed" },
@@ -25,7 +25,11 @@ pub fn gradescope(report: &Report, course: &Course) -> String {
                 "number": format!("{}.{}", ex.id, i + 1),
                 "output": if ok { String::new() } else { format!("{}\n{}", t.status.as_str(), why(ex, t)) },
                 "visibility": visibility,
-            }));
+            });
+            if let Some(at) = &ex.submitted_at {
+                test["extra_data"] = json!({ "submitted_at": at, "late": ex.late });
+            }
+            tests.push(test);
         }
     }
     let doc = json!({

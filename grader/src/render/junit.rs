@@ -30,35 +30,57 @@ fn write(w: &mut Writer<Vec<u8>>, report: &Report) -> std::io::Result<()> {
             for ex in &report.exercises {
                 let failures = ex.tests.iter().filter(|t| t.status != Status::Passed).count();
                 let ms: u64 = ex.tests.iter().map(|t| t.duration_ms).sum();
-                w.create_element("testsuite")
+                let mut suite = w
+                    .create_element("testsuite")
                     .with_attribute(("name", format!("{} {}", ex.id, xml_safe(&ex.title)).as_str()))
                     .with_attribute(("tests", ex.tests.len().to_string().as_str()))
                     .with_attribute(("failures", failures.to_string().as_str()))
                     .with_attribute(("errors", "0"))
                     .with_attribute(("skipped", "0"))
-                    .with_attribute(("time", seconds(ms).to_string().as_str()))
-                    .write_inner_content(|w| {
-                        for t in &ex.tests {
-                            let case = w
-                                .create_element("testcase")
-                                .with_attribute(("name", t.name.as_str()))
-                                .with_attribute(("classname", ex.dir.as_str()))
-                                .with_attribute(("time", seconds(t.duration_ms).to_string().as_str()));
-                            if t.status == Status::Passed {
-                                case.write_empty()?;
-                                continue;
+                    .with_attribute(("time", seconds(ms).to_string().as_str()));
+                if let Some(at) = &ex.submitted_at {
+                    suite = suite.with_attribute(("timestamp", at.as_str()));
+                }
+                suite.write_inner_content(|w| {
+                    let properties: Vec<(&str, String)> = [
+                        ex.submitted_at.clone().map(|at| ("submitted_at", at)),
+                        ex.late.map(|late| ("late", late.to_string())),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                    if !properties.is_empty() {
+                        w.create_element("properties").write_inner_content(|w| {
+                            for (name, value) in &properties {
+                                w.create_element("property")
+                                    .with_attribute(("name", *name))
+                                    .with_attribute(("value", value.as_str()))
+                                    .write_empty()?;
                             }
-                            let message = xml_safe(&why(ex, t));
-                            case.write_inner_content(|w| {
-                                w.create_element("failure")
-                                    .with_attribute(("message", xml_safe(&headline(ex, t)).as_str()))
-                                    .with_attribute(("type", serde_json::to_value(t.status)?.as_str().unwrap_or("")))
-                                    .write_text_content(BytesText::new(&message))?;
-                                Ok(())
-                            })?;
+                            Ok(())
+                        })?;
+                    }
+                    for t in &ex.tests {
+                        let case = w
+                            .create_element("testcase")
+                            .with_attribute(("name", t.name.as_str()))
+                            .with_attribute(("classname", ex.dir.as_str()))
+                            .with_attribute(("time", seconds(t.duration_ms).to_string().as_str()));
+                        if t.status == Status::Passed {
+                            case.write_empty()?;
+                            continue;
                         }
-                        Ok(())
-                    })?;
+                        let message = xml_safe(&why(ex, t));
+                        case.write_inner_content(|w| {
+                            w.create_element("failure")
+                                .with_attribute(("message", xml_safe(&headline(ex, t)).as_str()))
+                                .with_attribute(("type", serde_json::to_value(t.status)?.as_str().unwrap_or("")))
+                                .write_text_content(BytesText::new(&message))?;
+                            Ok(())
+                        })?;
+                    }
+                    Ok(())
+                })?;
             }
             Ok(())
         })?;
