@@ -38,8 +38,11 @@ fn why(ex: &ExerciseResult, t: &TestResult) -> String {
 /// panic's location.
 fn headline(ex: &ExerciseResult, t: &TestResult) -> String {
     let message = if ex.build_message.is_empty() { &t.message } else { &ex.build_message };
-    let where_it_panicked =
-        |l: &str| l.starts_with("panicked at ") || l.starts_with("thread '") && l.contains(" panicked at ");
+    let where_it_panicked = |l: &str| {
+        // Repeated tests say which run failed first: "run 1 of 3: panicked at ...".
+        let l = l.strip_prefix("run ").and_then(|r| r.split_once(": ")).map_or(l, |(_, rest)| rest);
+        l.starts_with("panicked at ") || l.starts_with("thread '") && l.contains(" panicked at ")
+    };
     let line = message.lines().map(str::trim).find(|l| !l.is_empty() && !where_it_panicked(l));
     line.unwrap_or_else(|| first_line(&t.message)).to_string()
 }
@@ -90,5 +93,21 @@ mod tests {
         );
         assert_eq!(location("panicked at hidden test:3:5:"), None);
         assert_eq!(truncate("héllo", 2), "h\n[... 5 bytes left out]");
+    }
+
+    #[test]
+    fn headlines_skip_panic_locations() {
+        let t = TestResult {
+            name: "t".into(),
+            status: crate::model::Status::Failed,
+            score: 0,
+            max_score: 1,
+            repeat: 3,
+            runs: 1,
+            duration_ms: 1,
+            message: "run 1 of 3: panicked at exercises/a/src/lib.rs:37:5:\nnot yet implemented".into(),
+        };
+        let ex = ExerciseResult::new("01", "a", "A", String::new(), vec![t.clone()]);
+        assert_eq!(headline(&ex, &t), "not yet implemented");
     }
 }
