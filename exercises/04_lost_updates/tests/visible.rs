@@ -14,7 +14,7 @@ fn one_thread_after_the_other_loses_nothing() {
 
 #[test]
 fn a_schedule_must_name_real_threads() {
-    assert_eq!(model::run(0, 2, 1, &[2]), Err(ScheduleError::NoSuchThread { step: 0, thread: 2 }));
+    assert_eq!(model::run(0, 2, 1, &[0, 0, 0, 1, 1, 1, 2]), Err(ScheduleError::NoSuchThread { step: 6, thread: 2 }));
 }
 
 #[test]
