@@ -184,6 +184,7 @@ fn json_report() -> String {
         "format_version": 1, "mode": "exercises", "score": 3, "max_score": 7, "next": "03",
         "exercises": [
             {"id": "01", "dir": "01_spawn", "title": "Spawn", "score": 3, "max_score": 3, "build_message": "",
+             "submitted_at": "2026-03-02T09:00:00+00:00", "late": true,
              "tests": [
                 {"name": "runs", "status": "passed", "score": 2, "max_score": 2, "repeat": 1, "runs": 1, "duration_ms": 3, "message": ""},
                 {"name": "joins", "status": "passed", "score": 1, "max_score": 1, "repeat": 1, "runs": 1, "duration_ms": 3, "message": ""}]},
@@ -261,6 +262,14 @@ fn class_report() {
 
     let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.join("class.json")).unwrap()).unwrap();
     assert_eq!(json["format_version"], 1);
+    // Late flags come with the reports that carry submission times and due dates.
+    let bob = json["learners"].as_array().unwrap().iter().find(|l| l["name"] == "bob").unwrap();
+    assert_eq!(
+        (&bob["cells"][0]["late"], &bob["cells"][0]["submitted_at"]),
+        (&serde_json::json!(true), &serde_json::json!("2026-03-02T09:00:00+00:00"))
+    );
+    assert_eq!(bob["cells"][2]["late"], serde_json::Value::Null, "no submission time, no late flag");
+    assert!(fs::read_to_string(out.join("class.html")).unwrap().contains("3 ✓ (late)"));
     let summary = pretty(serde_json::json!({
             "learners": json["learners"].as_array().unwrap().iter().map(|l| serde_json::json!([
                 l["name"], l["source"], l["points"], l["exercises_done"], l["damaged_lines"], l["stalled"]

@@ -63,6 +63,10 @@ pub struct Cell {
     pub attempts: Option<usize>,
     pub time_to_full_marks_secs: Option<u64>,
     pub failing: Vec<Failing>,
+    /// From a grade report that carries them: when the exercise's sources were
+    /// last committed, and whether that was after its due date.
+    pub submitted_at: Option<String>,
+    pub late: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -179,6 +183,8 @@ fn learner(course: &Course, name: String, entry: Entry) -> ClassLearner {
             attempts: None,
             time_to_full_marks_secs: None,
             failing: Vec::new(),
+            submitted_at: None,
+            late: None,
         })
         .collect();
     if let Some(h) = &entry.history {
@@ -200,6 +206,8 @@ fn learner(course: &Course, name: String, entry: Entry) -> ClassLearner {
             };
             cell.status = if e.max_score > 0 && e.score >= e.max_score { "done" } else { "started" };
             cell.points = Some(e.score);
+            cell.submitted_at = e.submitted_at.clone();
+            cell.late = e.late;
             let mut failing: Vec<Failing> = e
                 .tests
                 .iter()
