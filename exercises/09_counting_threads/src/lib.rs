@@ -51,7 +51,7 @@ pub fn state_in_stat(stat: &str) -> Option<char> {
     todo!("find where the name ends, then take the next field")
 }
 
-/// Every thread of this process, sorted by tid, with its name and state.
+/// Every thread of this process, in any order, with its name and state.
 ///
 /// The threads are the entries of `/proc/self/task` (each named by its tid);
 /// a thread's name is in `/proc/self/task/<tid>/comm` (with a newline at the

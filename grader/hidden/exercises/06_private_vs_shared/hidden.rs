@@ -22,6 +22,56 @@ use std::time::Duration;
 use hidden::PATIENCE;
 use private_vs_shared::{ChildRun, in_child_process, in_thread};
 
+/// The allocator of the whole test program: the system's, which also tells a
+/// watching test when a forked child allocates.
+struct WatchingAllocator;
+
+#[global_allocator]
+static ALLOCATOR: WatchingAllocator = WatchingAllocator;
+
+/// The test process's pid while a test watches for allocations in its
+/// children (0 when none does), and the write end of the probe that hears of them.
+static WATCHING_FROM: AtomicI64 = AtomicI64::new(0);
+static ALLOCATIONS_PROBE: AtomicI64 = AtomicI64::new(-1);
+
+/// Reports an allocation made in a child of a watching test: its pid, in one
+/// write(2), which is safe in a forked child.
+fn note_allocation() {
+    let from = WATCHING_FROM.load(Ordering::Relaxed);
+    if from != 0 && pid() != from {
+        let bytes = pid().to_ne_bytes();
+        let fd = ALLOCATIONS_PROBE.load(Ordering::Relaxed) as libc::c_int;
+        // SAFETY: writes 8 bytes from a live buffer to the test's own pipe.
+        unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+    }
+}
+
+// SAFETY: every call is passed on unchanged to the system allocator.
+unsafe impl std::alloc::GlobalAlloc for WatchingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: the caller upholds alloc's contract.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: the caller upholds alloc_zeroed's contract.
+        unsafe { std::alloc::System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: the caller upholds dealloc's contract.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        // SAFETY: the caller upholds realloc's contract.
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
+
 fn pid() -> i64 {
     // SAFETY: getpid has no preconditions and is async-signal-safe.
     i64::from(unsafe { libc::getpid() })
@@ -105,7 +155,7 @@ fn bounded<T: Send + 'static>(stuck: &str, call: impl FnOnce() -> T + Send + 'st
         .spawn(move || {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call));
             if pid() != me {
-                escaped.send([pid()]);
+                escaped.send([pid(), i64::from(result.is_err())]);
                 // SAFETY: ends the escaped child before it runs the test's code.
                 unsafe { libc::_exit(0) }
             }
@@ -113,7 +163,14 @@ fn bounded<T: Send + 'static>(stuck: &str, call: impl FnOnce() -> T + Send + 'st
         })
         .expect("spawn the caller thread");
     let outcome = rx.recv_timeout(PATIENCE);
-    if let Some([child]) = escaped.receive_within(Duration::ZERO) {
+    if let Some([child, panicked]) = escaped.receive_within(Duration::ZERO) {
+        if panicked == 1 {
+            panic!(
+                "the work panicked in child process {child}, and the panic unwound out of in_child_process into \
+                 the caller's code, which then ran on in the child, a second copy of the program: in the child, \
+                 catch a panic of the work (std::panic::catch_unwind) and end with libc::_exit all the same"
+            );
+        }
         panic!(
             "child process {child} returned from in_child_process and went on running the caller's code, a \
              second copy of the program: after sending its answer the child must end with libc::_exit"
@@ -568,4 +625,419 @@ fn a_file_opened_on_a_thread_is_open_in_the_whole_process() {
     );
     // SAFETY: closes the descriptor the thread opened for this test.
     unsafe { libc::close(fd as RawFd) };
+}
+
+/// A child of the test's own that has already ended and that nobody has
+/// collected yet: a zombie only the test may reap.
+fn a_finished_child_of_the_tests_own() -> libc::pid_t {
+    // SAFETY: the child only calls _exit.
+    let stranger = match unsafe { libc::fork() } {
+        -1 => panic!("the test could not fork: {}", std::io::Error::last_os_error()),
+        // SAFETY: ends the test's own child at once.
+        0 => unsafe { libc::_exit(55) },
+        pid => pid,
+    };
+    // SAFETY: waits until it has ended, leaving it uncollected (WNOWAIT).
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::waitid(libc::P_PID, stranger as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
+    assert_eq!(waited, 0, "the test could not wait for its own child: {}", std::io::Error::last_os_error());
+    stranger
+}
+
+#[test]
+fn in_child_process_waits_for_its_own_child_only() {
+    // Forked by the thread that then calls the exercise: `wait` looks at the
+    // children of the calling thread first, oldest first.
+    let (stranger, run) = bounded(STUCK, move || {
+        let stranger = a_finished_child_of_the_tests_own();
+        (stranger, in_child_process(move || 9))
+    });
+    let mut status = 0;
+    // SAFETY: a non-blocking wait for the test's own child.
+    let collected = unsafe { libc::waitpid(stranger, &mut status, libc::WNOHANG) };
+    let left: Vec<(i64, char)> = our_children();
+    if collected != stranger {
+        end_our_children();
+        panic!(
+            "in_child_process collected a child it did not start: the test's own child {stranger}, which had \
+             already ended, was gone when it returned. Wait for your child by its pid, libc::waitpid(pid, ..); \
+             libc::wait and waitpid(-1, ..) take any child, even one another part of the program is waiting for"
+        );
+    }
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 55,
+        "the test's own child {stranger} changed its exit status"
+    );
+    if !left.is_empty() {
+        end_our_children();
+        panic!(
+            "in_child_process returned but left its own child behind: {}. Wait for it with libc::waitpid(pid, ..)",
+            describe_children(&left)
+        );
+    }
+    assert_eq!(child_run(run).answer, 9, "the work returned 9 beside another finished child of the test");
+}
+
+#[test]
+fn a_child_that_sends_part_of_its_answer_gives_an_error() {
+    let (probe, me) = (Probe::new(), pid());
+    let outcome = bounded(
+        "in_child_process did not return after its child sent half an answer and ended: while the parent still \
+         holds its own copy of the pipe's write end, reading never sees the end of the pipe. Close the write end \
+         in the parent right after fork",
+        move || {
+            // Descriptors the test process has before the call: in the child, a
+            // pipe (or socket) open for writing that is not among them is the
+            // exercise's own, the one the answer goes through.
+            let before: &'static [i64] = Box::leak(open_descriptors().into_boxed_slice());
+            in_child_process(move || {
+                if pid() == me {
+                    return -1;
+                }
+                let half = 0x0102_0304_i32.to_ne_bytes();
+                let mut sent = 0;
+                for fd in 0..1024 {
+                    if before.contains(&i64::from(fd)) || !is_writable_pipe(fd) {
+                        continue;
+                    }
+                    // SAFETY: writes 4 bytes from a live buffer to a descriptor of this child.
+                    if unsafe { libc::write(fd, half.as_ptr().cast(), half.len()) } == 4 {
+                        sent += 1;
+                    }
+                }
+                probe.send([sent]);
+                // SAFETY: ends the child after half an answer, before in_child_process sends the whole one.
+                unsafe { libc::_exit(0) }
+            })
+        },
+    );
+    let sent = probe.receive::<1>().map(|[n]| n);
+    match outcome {
+        Err(_) => {}
+        Ok(ChildRun { answer: -1, .. }) => {
+            panic!("the work ran in the test's own process, not in a child: call libc::fork")
+        }
+        Ok(run) if sent.is_some_and(|n| n > 0) => panic!(
+            "the child sent only 4 of the 8 bytes of an answer and ended, yet in_child_process returned Ok({run:?}): \
+             one read may give fewer bytes than asked for. Read exactly 8 bytes (read_exact) and return an error \
+             when the pipe ends before they have all arrived"
+        ),
+        Ok(run) => panic!(
+            "the child ended without sending an answer, yet in_child_process returned Ok({run:?}): return an error \
+             when the pipe ends before all 8 bytes arrived"
+        ),
+    }
+    let left = our_children();
+    if !left.is_empty() {
+        end_our_children();
+        panic!(
+            "in_child_process returned its error but left child process(es) behind: {}. Wait for the child on \
+             the error path too",
+            describe_children(&left)
+        );
+    }
+}
+
+/// The descriptors open in the test process now.
+fn open_descriptors() -> Vec<i64> {
+    let fds = fs::read_dir("/proc/self/fd").expect("read /proc/self/fd");
+    fds.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect()
+}
+
+/// Whether `fd` is a pipe or a socket open for writing. System calls only:
+/// safe in a forked child.
+fn is_writable_pipe(fd: libc::c_int) -> bool {
+    // SAFETY: fstat and fcntl on a descriptor number; they fail harmlessly if it is not open.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        if libc::fstat(fd, &mut st) != 0 {
+            return false;
+        }
+        let kind = st.st_mode & libc::S_IFMT;
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        (kind == libc::S_IFIFO || kind == libc::S_IFSOCK) && flags >= 0 && flags & libc::O_ACCMODE != libc::O_RDONLY
+    }
+}
+
+/// Where an exit handler run in a child reports: the write end of a probe, and
+/// the test process's pid (the handler stays quiet there).
+static EXIT_HANDLER_PROBE: AtomicI64 = AtomicI64::new(-1);
+static TEST_PROCESS: AtomicI64 = AtomicI64::new(0);
+
+extern "C" fn exit_handler() {
+    let fd = EXIT_HANDLER_PROBE.load(Ordering::SeqCst);
+    if fd >= 0 && pid() != TEST_PROCESS.load(Ordering::SeqCst) {
+        let bytes = pid().to_ne_bytes();
+        // SAFETY: writes 8 bytes from a live buffer to the test's own pipe.
+        unsafe { libc::write(fd as libc::c_int, bytes.as_ptr().cast(), bytes.len()) };
+    }
+}
+
+#[test]
+fn the_child_ends_without_running_exit_handlers() {
+    let ran = Probe::new();
+    TEST_PROCESS.store(pid(), Ordering::SeqCst);
+    EXIT_HANDLER_PROBE.store(i64::from(ran.write.as_raw_fd()), Ordering::SeqCst);
+    // SAFETY: registers a handler that only reads atomics and calls getpid and write.
+    assert_eq!(unsafe { libc::atexit(exit_handler) }, 0, "the test could not register an exit handler");
+    let run = child_run(bounded(STUCK, move || in_child_process(move || 12)));
+    // The child has been waited for, so a handler it ran has already written.
+    if let Some([child]) = ran.receive_within(Duration::ZERO) {
+        panic!(
+            "child process {child} ran the exit handlers it had copied from the parent (the test registered one \
+             with atexit): it ended with std::process::exit or libc::exit, which also flush output buffers copied \
+             from the parent, so text the parent had not printed yet comes out twice. End the child with \
+             libc::_exit"
+        );
+    }
+    assert_eq!(run.answer, 12, "the work returned 12, in_child_process answered {}", run.answer);
+}
+
+#[test]
+fn a_panic_in_the_childs_work_stays_in_the_child() {
+    let me = pid();
+    let outcome = bounded(
+        "in_child_process did not return after the work panicked in the child: does the parent close its copy of \
+         the pipe's write end, and wait for the child?",
+        move || {
+            in_child_process(move || {
+                if pid() == me {
+                    return -1;
+                }
+                panic!("the soup boiled over in the child")
+            })
+        },
+    );
+    match outcome {
+        Err(_) => {}
+        Ok(ChildRun { answer: -1, .. }) => {
+            panic!("the work ran in the test's own process, not in a child: call libc::fork")
+        }
+        Ok(run) => panic!(
+            "the work panicked in the child, so it had no answer to send, yet in_child_process returned \
+             Ok({run:?}): for the parent this is a child that ended without answering, an error"
+        ),
+    }
+    let left = our_children();
+    if !left.is_empty() {
+        end_our_children();
+        panic!(
+            "in_child_process returned its error but left child process(es) behind: {}. Wait for the child on \
+             the error path too",
+            describe_children(&left)
+        );
+    }
+}
+
+/// Fills the test process's table of descriptors: its limit becomes its
+/// highest open descriptor plus one, and every free number below is taken,
+/// so no new descriptor (and no pipe) can be made until this is dropped.
+struct NoFreeDescriptors {
+    old: libc::rlimit,
+    fillers: Vec<libc::c_int>,
+}
+
+impl NoFreeDescriptors {
+    fn new() -> NoFreeDescriptors {
+        let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: reads a limit into a valid struct.
+        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut old) }, 0, "getrlimit");
+        let highest = open_descriptors().into_iter().max().unwrap_or(2);
+        let limit = libc::rlimit { rlim_cur: (highest + 1) as libc::rlim_t, rlim_max: old.rlim_max };
+        // SAFETY: lowers this process's soft limit; restored on drop.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0, "setrlimit");
+        let mut fillers = Vec::with_capacity(1024);
+        loop {
+            // SAFETY: opens /dev/null; closed on drop.
+            let fd = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+            if fd < 0 || fillers.len() == fillers.capacity() {
+                break;
+            }
+            fillers.push(fd);
+        }
+        NoFreeDescriptors { old, fillers }
+    }
+}
+
+impl Drop for NoFreeDescriptors {
+    fn drop(&mut self) {
+        for &fd in &self.fillers {
+            // SAFETY: closes the test's own fillers.
+            unsafe { libc::close(fd) };
+        }
+        // SAFETY: restores the limit read in `new`.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &self.old) };
+    }
+}
+
+/// The text of a panic.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    match (payload.downcast_ref::<String>(), payload.downcast_ref::<&str>()) {
+        (Some(s), _) => s.clone(),
+        (_, Some(s)) => s.to_string(),
+        _ => "a panic without a message".into(),
+    }
+}
+
+/// What a call of in_child_process gave: its result, or the text of its panic.
+type Called = Result<std::io::Result<ChildRun>, String>;
+
+fn call_in_child_process(work: impl FnOnce() -> i64 + Send) -> Called {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| in_child_process(work)))
+        .map_err(|payload| panic_text(&*payload))
+}
+
+/// Runs `call` in a process of its own, forked from the test, in which no new
+/// process can be made (`RLIMIT_NPROC` of 0, as an unprivileged user). Gives
+/// what `call` returned, or `None` when this machine would not let fork fail.
+fn with_fork_failing(call: fn() -> Called) -> Option<Called> {
+    let report = Probe::new();
+    // SAFETY: the helper child makes plain system calls, runs `call`, reports
+    // through the test's pipe and ends with _exit.
+    let helper = match unsafe { libc::fork() } {
+        -1 => panic!("the test could not fork: {}", std::io::Error::last_os_error()),
+        0 => unsafe {
+            libc::alarm(PATIENCE.as_secs() as libc::c_uint);
+            if libc::getuid() == 0 {
+                // Limits on processes do not bind root: become nobody.
+                libc::syscall(libc::SYS_setgroups, 0, std::ptr::null::<libc::gid_t>());
+                libc::syscall(libc::SYS_setgid, 65534);
+                libc::syscall(libc::SYS_setuid, 65534);
+            }
+            let none = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            libc::setrlimit(libc::RLIMIT_NPROC, &none);
+            // Does fork fail now?
+            match libc::fork() {
+                -1 => {}
+                0 => libc::_exit(0),
+                pid => {
+                    libc::waitpid(pid, std::ptr::null_mut(), 0);
+                    report.send([0, 0]);
+                    libc::_exit(0)
+                }
+            }
+            let code = match call() {
+                Ok(Ok(_)) => 2,
+                Ok(Err(_)) => 3,
+                Err(_) => 4,
+            };
+            report.send([1, code]);
+            libc::_exit(0)
+        },
+        pid => pid,
+    };
+    let mut status = 0;
+    // SAFETY: waits for the test's own helper child.
+    unsafe { libc::waitpid(helper, &mut status, 0) };
+    match report.receive_within(Duration::ZERO) {
+        Some([0, _]) => None,
+        Some([_, 2]) => Some(Ok(Ok(ChildRun { pid: 0, answer: 0 }))),
+        Some([_, 3]) => Some(Ok(Err(std::io::Error::other("fork failed")))),
+        Some(_) => Some(Err("a panic".into())),
+        None if libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGALRM => panic!(
+            "in_child_process did not return when fork failed (it had not returned after {PATIENCE:?}): when \
+             fork returns -1 there is no child to read from or to wait for; return the error at once"
+        ),
+        None => panic!("in_child_process ended the whole process when fork failed (wait status {status})"),
+    }
+}
+
+#[test]
+fn a_pipe_or_fork_that_fails_gives_an_error() {
+    let probe = Probe::new();
+    let no_pipe = bounded(
+        "in_child_process did not return when no pipe could be made: check what the pipe call returns (-1 for \
+         an error) before you fork",
+        move || {
+            let full = NoFreeDescriptors::new();
+            let called = call_in_child_process(move || {
+                probe.send([pid()]);
+                0
+            });
+            drop(full);
+            called
+        },
+    );
+    let left = our_children();
+    end_our_children();
+    match no_pipe {
+        Ok(Err(_)) => {}
+        Ok(Ok(run)) => panic!(
+            "no pipe could be made (the test process had no free descriptor), yet in_child_process returned \
+             Ok({run:?}): return the error of pipe2 (std::io::Error::last_os_error) and do not fork"
+        ),
+        Err(why) => panic!(
+            "in_child_process panicked when no pipe could be made (the test process had no free descriptor): \
+             {why}. Return the error instead (std::io::Error::last_os_error), as the doc comment says"
+        ),
+    }
+    if let Some([child]) = probe.receive_within(Duration::ZERO) {
+        panic!(
+            "no pipe could be made, yet the work ran in child process {child}: check what the pipe call returns \
+             (-1 for an error) and return the error before you fork"
+        );
+    }
+    assert!(left.is_empty(), "no pipe could be made, yet in_child_process left children: {}", describe_children(&left));
+
+    // With every new process refused, fork itself returns -1.
+    match with_fork_failing(|| call_in_child_process(|| 0)) {
+        None | Some(Ok(Err(_))) => {}
+        Some(Ok(Ok(_))) => panic!(
+            "fork failed (the process could make no new process), yet in_child_process returned Ok: when fork \
+             returns -1, return the error (std::io::Error::last_os_error)"
+        ),
+        Some(Err(_)) => panic!(
+            "in_child_process panicked when fork failed (the process could make no new process): return the \
+             error instead (std::io::Error::last_os_error), as the doc comment says"
+        ),
+    }
+}
+
+#[test]
+fn a_panic_in_the_thread_carries_on_in_the_caller() {
+    let probe = Probe::new();
+    let (caller, outcome) = bounded("in_thread did not return: join the thread you start", move || {
+        let caller = tid();
+        let outcome = std::panic::catch_unwind(|| {
+            in_thread(move || {
+                probe.send([tid()]);
+                panic!("the sauce burnt on the thread")
+            })
+        });
+        (caller, outcome.map_err(|payload| panic_text(&*payload)))
+    });
+    let worker = probe.receive::<1>().map(|[t]| t);
+    match (worker, outcome) {
+        (None, _) => panic!("the work was never run: in_thread must call `work`"),
+        (Some(w), _) if w == caller => {
+            panic!("the work ran on the calling thread itself (tid {caller}): start a new thread for it")
+        }
+        (Some(_), Err(_)) => {}
+        (Some(_), Ok(value)) => panic!(
+            "the work panicked on its thread, and in_thread returned {value} as if it had answered: the panic was \
+             swallowed. Let it carry on in the caller: join gives Err(payload); pass it to \
+             std::panic::resume_unwind"
+        ),
+    }
+}
+
+#[test]
+fn the_child_allocates_nothing() {
+    let heard = Probe::new();
+    ALLOCATIONS_PROBE.store(i64::from(heard.write.as_raw_fd()), Ordering::SeqCst);
+    let run = child_run(bounded(STUCK, move || {
+        WATCHING_FROM.store(pid(), Ordering::SeqCst);
+        let run = in_child_process(|| 21);
+        WATCHING_FROM.store(0, Ordering::SeqCst);
+        run
+    }));
+    if let Some([child]) = heard.receive_within(Duration::ZERO) {
+        panic!(
+            "child process {child} allocated memory after the fork (println!, format!, a Vec, a String, a Box ...): \
+             in a copy of a program with other threads, a lock that one of them held at the fork (the allocator's, \
+             stdout's) stays locked forever, and a child that needs it hangs. In the child, only run the work, \
+             write the 8 bytes from an array and _exit"
+        );
+    }
+    assert_eq!(run.answer, 21, "the work returned 21, in_child_process answered {}", run.answer);
 }

@@ -52,6 +52,8 @@ struct Board {
     inside: AtomicU32,
     peak: AtomicU32,
     gave_up: AtomicU32,
+    /// A child in which the exit handler the test registered ran.
+    exit_handler_ran_in: AtomicI32,
 }
 
 /// A fresh board, shared with children forked from now on. It is never unmapped:
@@ -159,6 +161,54 @@ fn expect_outcome(got: &Outcome, want: &Outcome, what: &str) {
     panic!("{what}: expected {want:?}, got {got:?}{hint}");
 }
 
+/// A child of the test's own that has already ended (exit code 55) and that
+/// nobody has collected yet: a zombie only the test may reap. Forked by the
+/// calling thread, so it is older than any child the exercise forks next.
+fn a_finished_child_of_the_tests_own() -> i32 {
+    // SAFETY: the stranger only calls _exit.
+    let stranger = match unsafe { libc::fork() } {
+        -1 => panic!("the test could not fork: {}", std::io::Error::last_os_error()),
+        // SAFETY: ends the stranger at once.
+        0 => unsafe { libc::_exit(55) },
+        pid => pid,
+    };
+    // SAFETY: waits until the stranger has exited, leaving it uncollected (WNOWAIT).
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::waitid(libc::P_PID, stranger as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
+    assert_eq!(waited, 0, "the test could not wait for its own child: {}", std::io::Error::last_os_error());
+    stranger
+}
+
+/// Whether the test's own finished child `stranger` was still there to be
+/// collected (it is collected now), with its exit code 55 unchanged.
+fn still_there(stranger: i32) -> bool {
+    let mut status = 0;
+    // SAFETY: a non-blocking wait for the test's own child.
+    let collected = unsafe { libc::waitpid(stranger, &mut status, libc::WNOHANG) };
+    collected == stranger && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 55
+}
+
+/// Fails unless `got` holds the outcomes `want` of the tabs, in the order of the
+/// tabs. `what` describes tab `{i}`.
+#[track_caller]
+fn expect_tabs(got: &[Outcome], want: &[Outcome], what: &str) {
+    assert_eq!(got.len(), want.len(), "{} tabs gave {} outcomes: one outcome per tab", want.len(), got.len());
+    let sorted = |v: &[Outcome]| {
+        let mut v: Vec<String> = v.iter().map(|o| format!("{o:?}")).collect();
+        v.sort();
+        v
+    };
+    if got != want && sorted(got) == sorted(want) {
+        panic!(
+            "the tabs gave the right outcomes in another order: {got:?}, expected {want:?}: give the outcomes in \
+             the order of `tabs`, not in the order the tabs ended (wait for the pids in the order you forked them)"
+        );
+    }
+    for (i, (got, want)) in got.iter().zip(want).enumerate() {
+        expect_outcome(got, want, &what.replace("{i}", &i.to_string()));
+    }
+}
+
 /// Fails unless the child `pid` has been reaped. A child still running or left
 /// as a zombie is collected here, so nothing outlives the test.
 #[track_caller]
@@ -182,6 +232,21 @@ fn assert_reaped(pid: i32, what: &str) {
             )
         }
         _ => panic!("{what} (pid {pid}) had ended but was never reaped (a zombie): collect every child with waitpid"),
+    }
+}
+
+/// Collects the child `pid` if it is still the test's, ending it first if it
+/// still runs, so that nothing outlives a failing test.
+fn collect_quietly(pid: i32) {
+    if pid <= 0 {
+        return;
+    }
+    // SAFETY: waits for, and if need be kills, only a child of the test's own.
+    unsafe {
+        if libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) == 0 {
+            libc::kill(pid, libc::SIGKILL);
+            libc::waitpid(pid, std::ptr::null_mut(), 0);
+        }
     }
 }
 
@@ -429,10 +494,8 @@ fn tabs_are_open_at_the_same_time() {
         })
         .collect();
     let got = guarded(b, || open_tabs(tabs));
-    assert_eq!(got.len(), TABS, "{TABS} tabs gave {} outcomes", got.len());
-    for (i, outcome) in got.iter().enumerate() {
-        expect_outcome(outcome, &Outcome::Finished(i as i32), &format!("tab {i}, which returns {i}"));
-    }
+    let want: Vec<Outcome> = (0..TABS as i32).map(Outcome::Finished).collect();
+    expect_tabs(&got, &want, "tab {i}, which returns {i}");
     let peak = b.peak.load(SeqCst);
     assert!(
         peak as usize >= TABS,
@@ -479,10 +542,7 @@ fn a_crashing_tab_leaves_the_other_tabs_running() {
     ];
     let got = guarded(b, || open_tabs(tabs));
     let want = [Outcome::Finished(0), Outcome::KilledBy(libc::SIGABRT), Outcome::Finished(101), Outcome::Finished(3)];
-    assert_eq!(got.len(), TABS, "{TABS} tabs gave {} outcomes", got.len());
-    for (i, (got, want)) in got.iter().zip(&want).enumerate() {
-        expect_outcome(got, want, &format!("tab {i} (tab 1 aborts, tab 2 panics, tabs 0 and 3 return 0 and 3)"));
-    }
+    expect_tabs(&got, &want, "tab {i} (tab 1 aborts, tab 2 panics, tabs 0 and 3 return 0 and 3)");
     for i in [0, 3] {
         assert!(
             b.tab_saw_crash[i].load(SeqCst) == 1,
@@ -497,4 +557,115 @@ fn a_crashing_tab_leaves_the_other_tabs_running() {
     let again = guarded(b, || open_tabs(vec![Box::new(in_child(b, || 0)) as Job]));
     assert_eq!(again.len(), 1, "one tab gave {} outcomes", again.len());
     expect_outcome(&again[0], &Outcome::Finished(0), "a new tab opened after the crash");
+}
+
+/// Where the exit handler reports: the board of the test that registered it.
+static EXIT_BOARD: std::sync::atomic::AtomicPtr<Board> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
+extern "C" fn exit_handler() {
+    let board = EXIT_BOARD.load(SeqCst);
+    // SAFETY: the board is a shared mapping that is never unmapped.
+    if let Some(board) = unsafe { board.as_ref() }
+        && !board.is_parent()
+    {
+        board.exit_handler_ran_in.store(pid(), SeqCst);
+    }
+}
+
+#[test]
+fn the_child_ends_without_running_exit_handlers() {
+    let b = board();
+    EXIT_BOARD.store(std::ptr::from_ref(b).cast_mut(), SeqCst);
+    // SAFETY: registers a handler that only reads atomics, calls getpid and stores.
+    assert_eq!(unsafe { libc::atexit(exit_handler) }, 0, "the test could not register an exit handler");
+    let returned = child(b, move || {
+        b.child_pid.store(pid(), SeqCst);
+        5
+    });
+    let panicked = child(b, || panic!("tab {} crashed", 4));
+    let ran_in = b.exit_handler_ran_in.load(SeqCst);
+    if ran_in != 0 {
+        panic!(
+            "child process {ran_in} ran the exit handlers it had copied from the test (the test registered one \
+             with atexit): it ended with std::process::exit or libc::exit, which also flush output buffers that \
+             are copies of the parent's. End the child with libc::_exit(code), after a job that returns and after \
+             one that panics"
+        );
+    }
+    expect_outcome(&returned, &Outcome::Finished(5), "a child job that returns 5");
+    expect_outcome(&panicked, &Outcome::Finished(101), "a child job that panics");
+}
+
+#[test]
+fn open_tabs_waits_for_its_own_tabs_only() {
+    let b = board();
+    let stranger = a_finished_child_of_the_tests_own();
+    let tabs: Vec<Job> = (0..3)
+        .map(|i| {
+            Box::new(in_child(b, move || {
+                b.tab_pids[i].store(pid(), SeqCst);
+                10 + i as i32
+            })) as Job
+        })
+        .collect();
+    let got = panic::catch_unwind(AssertUnwindSafe(|| guarded(b, || open_tabs(tabs))));
+    if !still_there(stranger) {
+        b.tab_pids[..3].iter().for_each(|p| collect_quietly(p.load(SeqCst)));
+        panic!(
+            "open_tabs collected a child it did not start: the test's own child {stranger}, which had exited with \
+             55, was gone when open_tabs returned (it gave {got:?}). Wait for each tab by its pid, \
+             waitpid(pid, ..): wait and waitpid(-1, ..) take any child, even one another part of the program is \
+             waiting for",
+            got = got.as_ref().map_err(|_| "a panic")
+        );
+    }
+    let got = got.unwrap_or_else(|payload| panic::resume_unwind(payload));
+    let want: Vec<Outcome> = (0..3).map(|i| Outcome::Finished(10 + i)).collect();
+    expect_tabs(&got, &want, "tab {i}, which returns 1{i}, beside another finished child");
+    for (i, p) in b.tab_pids[..3].iter().enumerate() {
+        assert_reaped(p.load(SeqCst), &format!("tab {i}"));
+    }
+}
+
+/// Whether the process `pid` has been reaped: /proc no longer has it. Waits up
+/// to `patience`.
+fn wait_until_reaped(pid: &AtomicI32, patience: Duration) -> bool {
+    let deadline = Instant::now() + patience;
+    while Instant::now() < deadline {
+        let p = pid.load(SeqCst);
+        if p > 0 && std::fs::metadata(format!("/proc/{p}")).is_err() {
+            return true;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    false
+}
+
+#[test]
+fn outcomes_come_in_the_order_of_the_tabs() {
+    let b = board();
+    // Tab 1 ends at once; tab 0 goes on until tab 1 has been reaped, or for a
+    // second. Code that waits for the tabs in their order reaps tab 1 only after
+    // tab 0, so tab 0 waits its second out; code that takes the tabs as they end
+    // reaps tab 1 first.
+    let tabs: Vec<Job> = vec![
+        Box::new(in_child(b, move || {
+            b.tab_pids[0].store(pid(), SeqCst);
+            wait_until_reaped(&b.tab_pids[1], Duration::from_secs(1));
+            7
+        })),
+        Box::new(in_child(b, move || {
+            b.tab_pids[1].store(pid(), SeqCst);
+            3
+        })),
+    ];
+    let got = guarded(b, || open_tabs(tabs));
+    expect_tabs(
+        &got,
+        &[Outcome::Finished(7), Outcome::Finished(3)],
+        "tab {i} (tab 1 ends first, returning 3; tab 0 returns 7)",
+    );
+    for (i, p) in b.tab_pids[..2].iter().enumerate() {
+        assert_reaped(p.load(SeqCst), &format!("tab {i}"));
+    }
 }

@@ -4,9 +4,12 @@
 //! child process, the statistics are right, a process costs more to create than
 //! a thread, and the report has every row and column.
 //!
-//! No test judges a duration on its own: the only timing claim compares the
+//! No test judges a duration by speed. The only claim about costs compares the
 //! fastest process creation with the fastest thread creation of the same run,
-//! 10x apart or more even on a busy machine.
+//! 10x apart or more even on a busy machine. Where a sample's extent is checked,
+//! the bounds hold whatever the load: a sample around a sleep of the test's own
+//! lasts at least that sleep, and samples, being separate intervals inside one
+//! call, add up to no more than the call.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -65,6 +68,66 @@ fn assert_sane(what: &str, samples: &[Duration], n: usize) {
     let stats = Stats::from_samples(samples);
     let ok = stats.is_some_and(|s| s.n == n && !s.min.is_zero() && s.min <= s.median && s.median <= s.max);
     assert!(ok, "the stats of {what}'s {n} samples are {stats:?}: expected n = {n} and 0 < min <= median <= max");
+}
+
+/// How long the test makes one sample's operation take (a sleep: at least this
+/// long, however busy the machine), and which sample it is.
+const SLOW: Duration = Duration::from_millis(300);
+const SLOW_SAMPLE: usize = 3;
+
+/// Samples are separate intervals inside the call, so together they never last
+/// longer than the call itself (`wall`), nor than `wall` minus `outside`, the
+/// time spent in the test's own code that the samples must leave out. Sample
+/// `SLOW_SAMPLE` contains an operation that lasted at least `SLOW`. `how` says
+/// where the clock starts and stops.
+fn assert_each_sample_is_its_own(
+    what: &str,
+    how: &str,
+    samples: &[Duration],
+    wall: Duration,
+    outside: Option<(Duration, &str)>,
+) {
+    let sum: Duration = samples.iter().sum();
+    assert!(
+        sum <= wall,
+        "the {} samples of {what} add up to {sum:?}, more than the {wall:?} the whole call took: each sample must \
+         be an interval of its own (start the clock anew for every sample). A clock started once before the loop \
+         gives running totals, not samples",
+        samples.len()
+    );
+    if samples.len() > 1 && samples.windows(2).all(|w| w[0] == w[1]) {
+        panic!(
+            "all {} samples of {what} are the same, {:?}, though sample {SLOW_SAMPLE} lasted at least {SLOW:?} \
+             (the test made sure of it): time every operation on its own. Dividing the time of the whole loop by n \
+             gives n copies of an average",
+            samples.len(),
+            samples[0]
+        );
+    }
+    if let Some((outside, why)) = outside {
+        assert!(
+            sum + outside <= wall,
+            "the samples of {what} add up to {sum:?}, and {why} in {outside:?}, of the {wall:?} the whole call \
+             took: more than the whole, so the clock was running while {why}. Do that before you start the clock"
+        );
+    }
+    let slow = samples.get(SLOW_SAMPLE).copied().unwrap_or_default();
+    if slow >= SLOW {
+        return;
+    }
+    let longest = samples.iter().copied().max().unwrap_or_default();
+    if longest >= SLOW {
+        let at = samples.iter().position(|s| *s == longest).unwrap_or_default();
+        panic!(
+            "sample {SLOW_SAMPLE} of {what} (counting from 0) lasted at least {SLOW:?}, the test made sure of it, \
+             but it came back at index {at}: return the samples in the order they were measured (do not sort \
+             them)"
+        );
+    }
+    panic!(
+        "sample {SLOW_SAMPLE} of {what} (counting from 0) lasted at least {SLOW:?}, the test made sure of it, but \
+         it was measured as {slow:?}, and no sample is that long: {how}"
+    );
 }
 
 // ----------------------------------------------------- threads, counted
@@ -130,6 +193,29 @@ fn thread_benchmark_creates_a_thread_per_sample() {
     let ended = wait_for_exits(&exited, THREADS);
     assert_eq!(ended, THREADS, "only {ended} of {THREADS} threads had ended: join every thread you create");
     assert_sane("thread_create_join", &samples, THREADS);
+}
+
+#[test]
+fn each_thread_sample_lasts_from_spawn_to_join() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&calls);
+    let start = Instant::now();
+    let samples = thread_create_join(8, move || {
+        // The thread of sample SLOW_SAMPLE takes SLOW: its sample must cover it.
+        if count.fetch_add(1, Ordering::SeqCst) == SLOW_SAMPLE {
+            thread::sleep(SLOW);
+        }
+    });
+    let wall = start.elapsed();
+    assert_eq!(samples.len(), 8, "thread_create_join returned {} samples for n = 8", samples.len());
+    assert_each_sample_is_its_own(
+        "thread_create_join",
+        "start the clock just before spawn and read it right after join, so that a sample covers the whole life \
+         of its thread",
+        &samples,
+        wall,
+        None,
+    );
 }
 
 // ------------------------------------------------- processes, counted
@@ -208,7 +294,78 @@ fn process_benchmark_spawns_a_process_per_sample() {
     assert_sane("process_spawn_wait", &samples, PROCESSES);
 }
 
+#[test]
+fn each_process_sample_lasts_from_spawn_to_exit() {
+    const BUILD: Duration = Duration::from_millis(40);
+    let (mut built, mut building) = (0, Duration::ZERO);
+    let start = Instant::now();
+    let samples = process_spawn_wait(6, || {
+        // Building a command takes BUILD here: it must stay outside the samples.
+        let begin = Instant::now();
+        thread::sleep(BUILD);
+        // The process of sample SLOW_SAMPLE takes SLOW: its sample must cover it.
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c").arg(if built == SLOW_SAMPLE { format!("sleep {}", SLOW.as_secs_f64()) } else { "exit 0".into() });
+        built += 1;
+        building += begin.elapsed();
+        cmd
+    })
+    .expect("process_spawn_wait could not run /bin/sh");
+    let wall = start.elapsed();
+    assert_eq!(samples.len(), 6, "process_spawn_wait returned {} samples for n = 6", samples.len());
+    assert_eq!(built, 6, "for n = 6, command() was called {built} times: build one command per sample");
+    assert_each_sample_is_its_own(
+        "process_spawn_wait",
+        "start the clock just before you spawn the command and read it once the child has exited (`status()`, \
+         or `spawn()` and then `wait()`), so that a sample covers the whole life of its process; `spawn()` \
+         alone returns as soon as the child has started",
+        &samples,
+        wall,
+        Some((building, "command() was building the commands")),
+    );
+}
+
+#[test]
+fn a_command_that_cannot_start_gives_an_error() {
+    let missing = "/nonexistent/threadlings-08-no-such-program";
+    let mut built = 0;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        process_spawn_wait(3, || {
+            built += 1;
+            Command::new(missing)
+        })
+    }));
+    match result {
+        Ok(Err(_)) => {}
+        Ok(Ok(samples)) => panic!(
+            "process_spawn_wait gave {} samples for a program that does not exist ({missing}): when a child cannot \
+             be started, return that error (the `?` after `status()` or `spawn()`)",
+            samples.len()
+        ),
+        Err(_) => panic!(
+            "process_spawn_wait panicked for a program that does not exist ({missing}): return the error of the \
+             child that could not be started instead, as its doc comment says (`?`, not `unwrap`)"
+        ),
+    }
+    assert!(built >= 1, "process_spawn_wait never called command()");
+}
+
 // ------------------------------------------------------------ ping-pong
+
+/// Runs `call` (of the function `name`) on a thread of its own and waits for
+/// it, twice the patience at most: a call that does not return fails with `why`
+/// instead of hanging.
+fn bounded<T: Send + 'static>(name: &str, why: &str, call: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)));
+    });
+    match rx.recv_timeout(2 * PATIENCE) {
+        Ok(Ok(value)) => value,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => panic!("{name} had not returned after {:?}. {why}", 2 * PATIENCE),
+    }
+}
 
 /// The test's partner changes the ball, so the sequence it receives shows
 /// whether every round sent back what came back.
@@ -218,16 +375,29 @@ fn hit(ball: u8) -> u8 {
 
 #[test]
 fn thread_ping_pong_bounces_between_two_threads() {
-    let caller = thread::current().id();
     let calls: Arc<Mutex<Vec<(ThreadId, u8)>>> = Arc::default();
     let exited = Arc::new(AtomicUsize::new(0));
     let (log, count) = (Arc::clone(&calls), Arc::clone(&exited));
-    let samples = thread_ping_pong(ROUNDS, move |ball| {
-        log.lock().unwrap().push((thread::current().id(), ball));
-        count_exit(&count);
-        hit(ball)
-    })
-    .expect("thread_ping_pong failed");
+    let (caller, samples, wall) = bounded(
+        "thread_ping_pong",
+        "Does every ball reach the partner at once (no BufWriter keeping it), and do you drop your writing end \
+         before you join the partner? Until then it waits for the next ball, and the join waits for it",
+        move || {
+            let start = Instant::now();
+            let samples = thread_ping_pong(ROUNDS, move |ball| {
+                let mut log = log.lock().unwrap();
+                log.push((thread::current().id(), ball));
+                count_exit(&count);
+                // The answer in round SLOW_SAMPLE takes SLOW: that round's sample must cover it.
+                if log.len() == SLOW_SAMPLE + 1 {
+                    thread::sleep(SLOW);
+                }
+                hit(ball)
+            })
+            .expect("thread_ping_pong failed");
+            (thread::current().id(), samples, start.elapsed())
+        },
+    );
     let calls = calls.lock().unwrap().clone();
     assert_eq!(
         calls.len(),
@@ -255,15 +425,40 @@ fn thread_ping_pong_bounces_between_two_threads() {
          the end of the game, and join it"
     );
     assert_sane("thread_ping_pong", &samples, ROUNDS);
+    assert_each_sample_is_its_own(
+        "thread_ping_pong",
+        "one sample per round trip: start the clock before you send the ball and read it when the answer is back",
+        &samples,
+        wall,
+        None,
+    );
 }
 
 #[test]
 fn process_ping_pong_bounces_through_a_child_process() {
-    let (log, echoed) = (TempFile::new("partner"), TempFile::new("echoed"));
-    // `tee -a` echoes each byte at once (it does not buffer) and keeps a copy.
-    let mut partner = logging_shell(&log, r#"exec tee -a "$1""#);
-    partner.arg(&echoed.0);
-    let samples = process_ping_pong(ROUNDS, partner).expect("process_ping_pong failed");
+    let (log, echoed, held) = (TempFile::new("partner"), TempFile::new("echoed"), TempFile::new("held"));
+    // `dd bs=1` and `tee -a` echo each byte at once (they do not buffer), and
+    // tee keeps a copy. The ball of round SLOW_SAMPLE is held for SLOW after it
+    // has arrived, so that round lasts at least SLOW.
+    let mut partner = logging_shell(
+        &log,
+        &format!(
+            r#"dd bs=1 count={SLOW_SAMPLE} status=none | tee -a "$1"; dd bs=1 count=1 status=none of="$2"; sleep {}; tee -a "$1" < "$2"; exec tee -a "$1""#,
+            SLOW.as_secs_f64()
+        ),
+    );
+    partner.arg(&echoed.0).arg(&held.0);
+    let (samples, wall) = bounded(
+        "process_ping_pong",
+        "Does every ball reach the child at once (written straight into its stdin, not through a BufWriter that \
+         keeps it), and do you close the child's stdin (drop it) before you wait for the child? Until then it \
+         waits for the next ball, and the wait waits for it",
+        move || {
+            let start = Instant::now();
+            let samples = process_ping_pong(ROUNDS, partner).expect("process_ping_pong failed");
+            (samples, start.elapsed())
+        },
+    );
     let pids = log.pids();
     assert!(
         !pids.is_empty(),
@@ -284,6 +479,13 @@ fn process_ping_pong_bounces_through_a_child_process() {
     );
     assert_reaped(&pids, "process_ping_pong");
     assert_sane("process_ping_pong", &samples, ROUNDS);
+    assert_each_sample_is_its_own(
+        "process_ping_pong",
+        "one sample per round trip: start the clock before you write the ball and read it when the answer is back",
+        &samples,
+        wall,
+        None,
+    );
 }
 
 // ---------------------------------------------------------------- costs
@@ -373,5 +575,11 @@ fn report_table_matches_its_snapshot() {
              with {{:.1}}. The report was:\n{text}"
         );
     }
+    assert!(
+        text.ends_with('\n') && !text.ends_with("\n\n"),
+        "every line of the report ends with a newline, the last one too, and nothing follows it; the report \
+         ended with {:?}",
+        text.chars().rev().take(24).collect::<Vec<char>>().into_iter().rev().collect::<String>()
+    );
     hidden::snapshot_settings().bind(|| hidden::insta::assert_snapshot!("report", text));
 }

@@ -49,7 +49,7 @@ pub fn state_in_stat(stat: &str) -> Option<char> {
     after_name.split_whitespace().next()?.chars().next()
 }
 
-/// Every thread of this process, sorted by tid, with its name and state.
+/// Every thread of this process, in any order, with its name and state.
 pub fn list_threads() -> Vec<ThreadInfo> {
     let dir = fs::read_dir("/proc/self/task").expect("/proc/self/task is readable on Linux");
     let mut threads: Vec<ThreadInfo> = dir

@@ -1,6 +1,6 @@
 //! Wrong: gives every thread the state from /proc/self/stat, which is the main
 //! thread's, instead of its own task/<tid>/stat.
-//! Must fail: lists_every_task_once_in_tid_order_with_the_caller_running
+//! Must fail: lists_every_task_once_with_the_caller_running
 //! Exercise 09: counting threads.
 //!
 //! Read README.md in this folder first. Replace every `todo!()` so that
@@ -49,7 +49,7 @@ pub fn state_in_stat(stat: &str) -> Option<char> {
     after_name.split_whitespace().next()?.chars().next()
 }
 
-/// Every thread of this process, sorted by tid, with its name and state.
+/// Every thread of this process, in any order, with its name and state.
 pub fn list_threads() -> Vec<ThreadInfo> {
     let dir = fs::read_dir("/proc/self/task").expect("/proc/self/task is readable on Linux");
     let mut threads: Vec<ThreadInfo> = dir
