@@ -11,7 +11,9 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use base64::Engine;
 use serde_json::Value;
 
-const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+mod support;
+use support::{REPO, copy_fixture, rename_crates};
+
 /// The exercises graded here: a pass, a wrong answer, a compile error, a
 /// panic, and learner code that prints workflow commands.
 const GRADED: [&str; 5] = ["pass", "fail", "broken", "panics", "commands"];
@@ -45,51 +47,16 @@ fn course() -> &'static Path {
 }
 
 /// A copy of the fixture course named `name` with the `commands` exercise, its
-/// catalogue passed through `edit` before crates are renamed.
+/// catalogue (crates already renamed) passed through `edit`.
 fn make_course(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("courses").join(name);
-    let _ = fs::remove_dir_all(&dir);
-    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course"), &dir);
+    let dir = copy_fixture("course", name);
     fs::create_dir_all(dir.join("exercises/commands/src")).unwrap();
     fs::write(dir.join("exercises/commands/src/lib.rs"), COMMANDS_SRC).unwrap();
     fs::create_dir_all(dir.join("hidden/commands")).unwrap();
-    fs::write(dir.join("hidden/commands/hidden.rs"), COMMANDS_HIDDEN).unwrap();
-    let catalogue = fs::read_to_string(dir.join("course.toml")).unwrap() + COMMANDS_ENTRY;
+    fs::write(dir.join("hidden/commands/hidden.rs"), rename_crates(COMMANDS_HIDDEN, name)).unwrap();
+    let catalogue = fs::read_to_string(dir.join("course.toml")).unwrap() + &rename_crates(COMMANDS_ENTRY, name);
     fs::write(dir.join("course.toml"), edit(catalogue)).unwrap();
-    let repo = fs::canonicalize(REPO).unwrap();
-    for file in tree(&dir).into_iter().filter(|f| f.extension().is_some_and(|x| x == "toml" || x == "rs")) {
-        let text = fs::read_to_string(&file).unwrap();
-        let text = text.replace("@REPO@", repo.to_str().unwrap()).replace("fx_", &format!("fx_{name}_"));
-        fs::write(file, text).unwrap();
-    }
     dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-fn tree(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap().flatten() {
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(entry.path());
-            } else {
-                files.push(entry.path());
-            }
-        }
-    }
-    files
 }
 
 /// The grader on the course, outside any GitHub Actions the tests may run in.
@@ -481,10 +448,12 @@ fn learner_output_issues_no_workflow_command_and_changes_no_points() {
 
 #[test]
 fn submission_times_come_from_each_exercises_own_history_and_due_dates_mark_late_work() {
+    let due = |catalogue: String, id: &str, date: &str| {
+        let line = format!("id = \"{id}\"\n");
+        catalogue.replace(&line, &format!("{line}due = \"{date}\"\n"))
+    };
     let course = make_course("formatsgit", |catalogue| {
-        catalogue
-            .replace("crate = \"fx_pass\"\n", "crate = \"fx_pass\"\ndue = \"2026-01-01T00:00:00Z\"\n")
-            .replace("crate = \"fx_fail\"\n", "crate = \"fx_fail\"\ndue = \"2030-01-01T00:00:00Z\"\n")
+        due(due(catalogue, "pass", "2026-01-01T00:00:00Z"), "fail", "2030-01-01T00:00:00Z")
     });
     let git = |date: &str, args: &[&str]| {
         let out = std::process::Command::new("git")

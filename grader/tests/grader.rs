@@ -1,7 +1,6 @@
 //! The grader's own tests: the real binary against a fixture course of small
 //! learner crates, one per way learner code goes wrong (fixtures/course).
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,7 +8,9 @@ use std::time::Duration;
 use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::Value;
 
-const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+mod support;
+use support::{REPO, contents as tree, copy_fixture};
+
 const SLEEPER_MARKER: &str = "threadlings-fixture-sleeper";
 
 /// A fresh copy of the fixture course, so grading it cannot touch the repository;
@@ -33,52 +34,9 @@ fn fixture_course(name: &str) -> CourseCopy {
     copy_course("course", name)
 }
 
-/// Copies `fixtures/<fixture>` to a fresh directory named after the test, with
-/// @REPO@ replaced by the repository root and every crate `fx_x` renamed
-/// `fx_<name>_x`. The same test gets the same path every time, so its scratch
-/// workspace stays its own and rebuilds nothing that did not change; the names
-/// are its own because every copy builds into one shared target directory,
-/// where a crate's artifacts are named after its package and its place in its
-/// workspace, the same in every copy.
+/// A copy of a fixture, removed when the test ends (see `support::copy_fixture`).
 fn copy_course(fixture: &str, name: &str) -> CourseCopy {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("courses").join(name);
-    let _ = fs::remove_dir_all(&dir);
-    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture), &dir);
-    let repo = fs::canonicalize(REPO).unwrap();
-    for file in tree(&dir).into_keys().filter(|f| f.extension().is_some_and(|x| x == "toml" || x == "rs")) {
-        let text = fs::read_to_string(&file).unwrap();
-        let text = text.replace("@REPO@", repo.to_str().unwrap()).replace("fx_", &format!("fx_{name}_"));
-        fs::write(file, text).unwrap();
-    }
-    CourseCopy(dir)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-/// Every file under `dir` with its contents, to prove grading changed nothing.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap().flatten() {
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(entry.path());
-            } else {
-                files.insert(entry.path(), fs::read(entry.path()).unwrap());
-            }
-        }
-    }
-    files
+    CourseCopy(copy_fixture(fixture, name))
 }
 
 /// The grader on a fixture course: a scratch directory of the course's own (tests
