@@ -6,9 +6,11 @@
 
 use std::fs;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
 
 use hidden::PATIENCE;
 use thread_lifecycle::{
@@ -113,6 +115,38 @@ fn caller_hint(tid: u32) -> String {
     }
 }
 
+/// The text of a panic's payload.
+fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+/// `from.next(event)`; a panic becomes a failure that says what next() should do.
+fn next(from: State, event: Event) -> Result<State, IllegalTransition> {
+    std::panic::catch_unwind(|| from.next(event)).unwrap_or_else(|payload| {
+        panic!(
+            "State::{from:?}.next(Event::{event:?}) panicked ({}): where the diagram has no arrow, next() returns \
+             Err(IllegalTransition {{ from, event }}) instead of panicking",
+            payload_text(&*payload)
+        )
+    })
+}
+
+/// `observe(tid)` for a thread that has ended; a panic becomes a failure that
+/// says what kernel_state should do.
+fn observe_ended(tid: u32) -> &'static [State] {
+    std::panic::catch_unwind(|| observe(tid)).unwrap_or_else(|payload| {
+        panic!(
+            "observe({tid}) panicked ({}) for a thread that has ended: when /proc/self/task/{tid}/stat cannot be \
+             read, the thread is gone, so kernel_state returns None and observe() says Terminated",
+            payload_text(&*payload)
+        )
+    })
+}
+
 /// What kernel_state() and the test's own reading say, for a failure message.
 fn diagnose(tid: u32) -> String {
     let theirs = kernel_state(tid);
@@ -127,6 +161,33 @@ fn diagnose(tid: u32) -> String {
         );
     }
     text
+}
+
+/// How long the work of a traced thread waits for the test before it gives up:
+/// longer than the test ever makes it wait, so only a spawn_traced that waits
+/// for the work to finish (and so for the test) ever sees it give up.
+const WORK_PATIENCE: Duration = Duration::from_secs(2 * PATIENCE.as_secs());
+
+/// Whether the work of a traced thread has finished: spawn_traced must return
+/// while it still runs.
+#[derive(Clone, Default)]
+struct Finished(Arc<AtomicBool>);
+
+impl Finished {
+    fn set(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Fails the test if spawn_traced returned only after the work was done.
+    fn expect_not_yet(&self, waits_for: &str) {
+        assert!(
+            !self.0.load(Ordering::SeqCst),
+            "spawn_traced returned only once the new thread's work had finished, and that work was waiting for \
+             {waits_for}, which the test gives only after spawn_traced has returned (the work gave up after \
+             {WORK_PATIENCE:?}): spawn_traced must return as soon as it knows the tid, while the work still runs. \
+             Have the new thread send its tid first, then call work(), and receive only the tid"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -144,7 +205,7 @@ fn transition_table_matches_the_diagram() {
     for from in STATES {
         let mut row = format!("{:<12}", state_name(from));
         for e in EVENTS {
-            let cell = match from.next(e) {
+            let cell = match next(from, e) {
                 Ok(to) => state_name(to),
                 Err(_) => "-",
             };
@@ -165,7 +226,7 @@ fn illegal_transitions_name_the_state_and_the_event() {
         (State::Runnable, Event::Block, "only a running thread executes the call that waits"),
         (State::Blocked, Event::Exit, "only a running thread executes its last instruction"),
     ] {
-        let got = from.next(event);
+        let got = next(from, event);
         assert_eq!(
             got,
             Err(IllegalTransition { from, event }),
@@ -175,7 +236,7 @@ fn illegal_transitions_name_the_state_and_the_event() {
     }
     for from in STATES {
         for event in EVENTS {
-            if let Err(e) = from.next(event) {
+            if let Err(e) = next(from, event) {
                 assert_eq!(
                     e,
                     IllegalTransition { from, event },
@@ -245,16 +306,30 @@ fn traced_thread_knows_its_own_tid_and_name() {
         "spawn_traced said the thread's tid is {tid}, but inside the thread gettid() says {inside}: ask for \
          the tid inside the new thread"
     );
-    assert_eq!(name.as_deref(), Some("tracee) R (x"), "the traced thread should carry the name it was given");
+    assert_eq!(
+        name.as_deref(),
+        Some("tracee) R (x"),
+        "the traced thread was called {name:?}, not the name spawn_traced was given: start it with \
+         `thread::Builder::new().name(name.to_string())`"
+    );
 }
 
 #[test]
 fn traced_thread_is_blocked_while_the_test_holds_its_lock() {
     let lock = Arc::new(Mutex::new(0u32));
-    let held = lock.lock().unwrap();
-    let theirs = Arc::clone(&lock);
+    let held = lock.lock();
+    let (theirs, finished) = (Arc::clone(&lock), Finished::default());
+    let done = finished.clone();
     // With ") R " in its name, a letter taken after the first ')' reads R.
-    let traced = spawn_traced("waiter) R (x", move || *theirs.lock().unwrap() += 1);
+    let traced = spawn_traced("waiter) R (x", move || {
+        // Asleep in the kernel while it waits, like any lock; bounded, should
+        // spawn_traced wait for this work before it returns.
+        if let Some(mut value) = theirs.try_lock_for(WORK_PATIENCE) {
+            *value += 1;
+        }
+        done.set();
+    });
+    finished.expect_not_yet("a lock the test holds");
     let tid = traced.tid();
     assert!(
         raw_stat(tid).is_some(),
@@ -271,7 +346,7 @@ fn traced_thread_is_blocked_while_the_test_holds_its_lock() {
     );
     drop(held);
     traced.join();
-    assert_eq!(*lock.lock().unwrap(), 1, "once the test let go of the lock, the thread took it and did its work");
+    assert_eq!(*lock.lock(), 1, "once the test let go of the lock, the thread took it and did its work");
 }
 
 #[test]
@@ -297,10 +372,14 @@ fn traced_thread_is_running_while_it_spins() {
 #[test]
 fn traced_thread_is_terminated_after_join() {
     let (go, wait) = mpsc::channel::<()>();
+    let finished = Finished::default();
+    let done = finished.clone();
     let traced = spawn_traced("done) R (x", move || {
-        let _ = wait.recv();
+        let _ = wait.recv_timeout(WORK_PATIENCE);
+        done.set();
         7
     });
+    finished.expect_not_yet("a message from the test");
     let tid = traced.tid();
     let before = as_set(traced.observe());
     assert!(
@@ -311,7 +390,7 @@ fn traced_thread_is_terminated_after_join() {
     go.send(()).unwrap();
     assert_eq!(traced.join(), 7, "join returns what the thread's work returned");
     // The kernel removes a joined thread's entry a moment after join returns.
-    let (gone, seen) = watch(|| as_set(observe(tid)), |s| s == &["Terminated"]);
+    let (gone, seen) = watch(|| as_set(observe_ended(tid)), |s| s == &["Terminated"]);
     let still_there = raw_stat(tid);
     assert!(
         gone,
@@ -328,9 +407,14 @@ fn traced_thread_is_terminated_after_join() {
 #[test]
 fn each_thread_is_read_from_its_own_task() {
     let lock = Arc::new(Mutex::new(()));
-    let held = lock.lock().unwrap();
-    let theirs = Arc::clone(&lock);
-    let sleeper = spawn_traced("sleeper", move || drop(theirs.lock().unwrap()));
+    let held = lock.lock();
+    let (theirs, finished) = (Arc::clone(&lock), Finished::default());
+    let done = finished.clone();
+    let sleeper = spawn_traced("sleeper", move || {
+        drop(theirs.try_lock_for(WORK_PATIENCE));
+        done.set();
+    });
+    finished.expect_not_yet("a lock the test holds");
     let stop = Arc::new(AtomicBool::new(false));
     let _stop_anyway = StopOnDrop(Arc::clone(&stop));
     let flag = Arc::clone(&stop);

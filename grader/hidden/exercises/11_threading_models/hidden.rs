@@ -4,10 +4,16 @@
 //! holds closed is the blocking call; a `thread_local!` shows which tasks shared
 //! a kernel thread. Under many-to-one the order of the steps is fully
 //! deterministic, so its trace is a snapshot.
+//!
+//! The threads a runner starts are counted in /proc/self/task while it runs: a
+//! worker that never gets a task is a thread all the same. When a wait gives up,
+//! the message says what each thread of the run was doing, as the kernel saw it
+//! (in a task, asleep on a futex, running, gone).
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -19,6 +25,169 @@ type Tid = libc::pid_t;
 /// The kernel's id of the calling thread: what the kernel schedules.
 fn tid() -> Tid {
     unsafe { libc::gettid() }
+}
+
+// ------------------------------------------------------- what the kernel sees
+
+/// The tids of this process's threads right now.
+fn threads_now() -> BTreeSet<Tid> {
+    std::fs::read_dir("/proc/self/task")
+        .map(|dir| dir.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+/// A thread's state letter and wait channel (the kernel function it sleeps in),
+/// or `None` once the thread is gone. The state comes after the last ')'.
+fn kernel_state(tid: Tid) -> Option<(char, String)> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    let letter = stat[stat.rfind(')')? + 1..].trim_start().chars().next()?;
+    let wchan = std::fs::read_to_string(format!("/proc/self/task/{tid}/wchan")).unwrap_or_default();
+    Some((letter, wchan.trim().to_string()))
+}
+
+/// Asleep in the kernel: waiting for a lock, a condvar, a channel or a join.
+fn asleep(tid: Tid) -> bool {
+    matches!(kernel_state(tid), Some(('S', _)))
+}
+
+/// What the kernel says a thread is doing, in words.
+fn in_words(tid: Tid) -> String {
+    match kernel_state(tid) {
+        None => "gone".into(),
+        Some(('S', wchan)) if wchan.is_empty() || wchan == "0" => "asleep".into(),
+        Some(('S', wchan)) => format!("asleep in the kernel ({wchan})"),
+        Some(('R', _)) => "running".into(),
+        Some((letter, wchan)) => format!("in kernel state {letter} ({wchan})"),
+    }
+}
+
+/// The threads a run started, seen in /proc/self/task: every thread that was
+/// not there before the run, but for the runner's own (the thread that called
+/// the runner).
+struct Census {
+    before: BTreeSet<Tid>,
+    runner: OnceLock<Tid>,
+    seen: Mutex<BTreeSet<Tid>>,
+}
+
+impl Census {
+    /// Call it before the run starts: every thread alive now is no part of it.
+    fn new() -> Arc<Census> {
+        Arc::new(Census { before: threads_now(), runner: OnceLock::new(), seen: Mutex::default() })
+    }
+
+    fn runner(&self) -> Option<Tid> {
+        self.runner.get().copied()
+    }
+
+    /// The run's threads alive right now.
+    fn now(&self) -> BTreeSet<Tid> {
+        threads_now().difference(&self.before).copied().filter(|t| Some(*t) != self.runner()).collect()
+    }
+
+    /// Writes down every thread of the run alive right now.
+    fn look(&self) {
+        let now = self.now();
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).extend(now);
+    }
+
+    fn seen(&self) -> BTreeSet<Tid> {
+        let runner = self.runner();
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).iter().copied().filter(|t| Some(*t) != runner).collect()
+    }
+}
+
+/// What the threads of a run were doing at one moment: `busy` ones were in a
+/// task's step (at the test's meeting point or in its blocking call).
+#[derive(Clone, Debug, Default)]
+struct Scene {
+    text: String,
+    busy: usize,
+    /// Threads of the run that were in no task.
+    idle: usize,
+    idle_asleep: usize,
+}
+
+impl Scene {
+    fn of(census: &Census, busy: &BTreeSet<Tid>, busy_as: &str) -> Scene {
+        let mut scene = Scene::default();
+        let mut parts = Vec::new();
+        for t in census.now() {
+            if busy.contains(&t) {
+                scene.busy += 1;
+                parts.push(format!("{t} {busy_as}"));
+            } else {
+                scene.idle += 1;
+                scene.idle_asleep += usize::from(asleep(t));
+                parts.push(format!("{t} {}", in_words(t)));
+            }
+        }
+        if let Some(r) = census.runner() {
+            let doing = if busy.contains(&r) { busy_as.to_string() } else { in_words(r) };
+            parts.push(format!("the runner's own thread {r} {doing}"));
+            scene.busy += usize::from(busy.contains(&r));
+        }
+        scene.text = if parts.is_empty() { "none".into() } else { parts.join("; ") };
+        scene
+    }
+
+    /// Why the other tasks got no thread, as far as this scene tells.
+    fn why_no_other_worker(&self) -> String {
+        if self.idle == 0 {
+            format!(
+                "no other thread of the run was alive to take one (the run's threads: {}). Start all the worker \
+                 threads first and let each keep taking tasks until the line is empty",
+                self.text
+            )
+        } else if self.idle_asleep == self.idle {
+            format!(
+                "{} other thread(s) of the run were alive but asleep in the kernel, in no task, waiting for a lock, \
+                 a condvar or a channel (the run's threads: {}). Is the queue's lock held while a step runs? Lock \
+                 it to take a task, let go of it, run the step, and lock it again to put the task back",
+                self.idle, self.text
+            )
+        } else {
+            format!("the run's threads at that moment: {}", self.text)
+        }
+    }
+}
+
+/// A meeting point for `n` task steps (a `Rendezvous`) that, if it gives up,
+/// writes down what every thread of the run was doing at that moment.
+struct Meeting {
+    rv: Rendezvous,
+    census: Arc<Census>,
+    came: Mutex<BTreeSet<Tid>>,
+    scene: Mutex<Option<Scene>>,
+}
+
+impl Meeting {
+    fn new(n: usize, census: &Arc<Census>) -> Arc<Meeting> {
+        Arc::new(Meeting {
+            rv: Rendezvous::new(n),
+            census: Arc::clone(census),
+            came: Mutex::default(),
+            scene: Mutex::default(),
+        })
+    }
+
+    fn arrive(&self) {
+        self.came.lock().unwrap_or_else(|e| e.into_inner()).insert(tid());
+        let inside = self.rv.arrive();
+        if !self.rv.all_met() {
+            let mut scene = self.scene.lock().unwrap_or_else(|e| e.into_inner());
+            if scene.is_none() {
+                // Nobody leaves a meeting before it gives up: whoever came is still in.
+                let came = self.came.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                *scene = Some(Scene::of(&self.census, &came, "in a task, at the meeting point"));
+            }
+        }
+        drop(inside);
+    }
+
+    fn scene(&self) -> Scene {
+        self.scene.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default()
+    }
 }
 
 /// One call of a task: its step number and answer, or `None` for a call made
@@ -221,17 +390,50 @@ impl Drop for Opener {
 }
 
 /// Runs a runner on a thread of the test's own, so the test stays free to watch
-/// the tasks and to hold the gate.
-fn in_background(run: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
-    thread::Builder::new().name("runner".into()).spawn(run).expect("start the runner's thread")
+/// the tasks and to hold the gate. Returns the thread and its tid, which is also
+/// written down as the census's runner.
+fn in_background(census: &Census, run: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+    let (tell, told) = mpsc::channel();
+    let handle = thread::Builder::new()
+        .name("runner".into())
+        .spawn(move || {
+            let _ = tell.send(tid());
+            run();
+        })
+        .expect("start the runner's thread");
+    let runner = told.recv().expect("the runner's thread tells its tid");
+    let _ = census.runner.set(runner);
+    handle
+}
+
+/// Waits (bounded) until the runner has nothing left to do but wait for its
+/// threads: it is asleep in the kernel, or it has returned. Fails if it returned
+/// while `blocked` was still in the test's blocking call, which means it did not
+/// wait for that task's thread.
+fn expect_runner_waits(runner: &Option<JoinHandle<()>>, census: &Census, blocked: &str, what: &str) {
+    let runner_tid = census.runner().expect("the runner's tid");
+    let returned = || runner.as_ref().is_some_and(|r| r.is_finished());
+    wait_until(|| returned() || asleep(runner_tid));
+    assert!(
+        !returned(),
+        "{what} returned while {blocked} was still blocked in its call: it must wait until every task is done \
+         and every thread it started has finished (join them, or use a scope that joins them)"
+    );
 }
 
 /// Waits (bounded) for a background runner to return.
 fn finish(runner: Option<JoinHandle<()>>, what: &str) {
     let runner = runner.expect("the runner");
+    // Longer than a meeting point waits: a task may still be waiting at one.
+    let deadline = Instant::now() + 2 * PATIENCE;
+    while !runner.is_finished() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(1));
+    }
     assert!(
-        wait_until(|| runner.is_finished()),
-        "{what} had not returned {PATIENCE:?} after the gate opened: does it wait for something that never comes?"
+        runner.is_finished(),
+        "{what} had not returned {:?} after its tasks could all finish: does it wait for something that never \
+         comes?",
+        2 * PATIENCE
     );
     if let Err(panic) = runner.join() {
         std::panic::resume_unwind(panic);
@@ -257,7 +459,15 @@ fn tick() -> usize {
 #[test]
 fn many_to_one_runs_every_task_on_the_calling_thread() {
     let board = Arc::new(Board::default());
-    run_many_to_one(vec![counted(&board, "A", 3), counted(&board, "B", 2), counted(&board, "C", 4)]);
+    let census = Census::new();
+    let looking = |name, steps| {
+        let census = Arc::clone(&census);
+        watched(&board, name, move |n| {
+            census.look();
+            if n >= steps { Step::Done } else { Step::Yield }
+        })
+    };
+    run_many_to_one(vec![looking("A", 3), looking("B", 2), looking("C", 4)]);
     let caller = tid();
     let used = board.tids();
     assert_eq!(
@@ -267,6 +477,13 @@ fn many_to_one_runs_every_task_on_the_calling_thread() {
          under many-to-one the kernel sees ONE thread. run_many_to_one starts no thread; it is a loop that calls \
          one task after another",
         used.len()
+    );
+    let started = census.seen();
+    assert!(
+        started.is_empty(),
+        "while the tasks ran, the process had {} thread(s) it did not have before (tids {started:?}): \
+         run_many_to_one starts no thread at all, not even one that waits",
+        started.len()
     );
     board.assert_all_done(&["A", "B", "C"]);
 }
@@ -409,7 +626,8 @@ fn many_to_one_one_blocking_call_stops_every_task() {
     };
     let tasks = vec![spinner("A"), blocker, spinner("C")];
     let _opener = Opener(Arc::clone(&gate));
-    let mut runner = Some(in_background(move || run_many_to_one(tasks)));
+    let census = Census::new();
+    let mut runner = Some(in_background(&census, move || run_many_to_one(tasks)));
 
     let Some(&b) = gate.wait_for(1, &mut runner, "run_many_to_one").first() else {
         panic!(
@@ -461,28 +679,47 @@ const TASKS: [&str; 6] = ["A", "B", "C", "D", "E", "F"];
 #[test]
 fn one_to_one_gives_every_task_a_kernel_thread_of_its_own() {
     let board = Arc::new(Board::default());
-    let rv = Arc::new(Rendezvous::new(TASKS.len()));
+    let census = Census::new();
+    let meeting = Meeting::new(TASKS.len(), &census);
     let tasks = TASKS
         .iter()
         .map(|&name| {
-            let rv = Arc::clone(&rv);
+            let meeting = Arc::clone(&meeting);
             watched(&board, name, move |n| {
                 if n == 1 {
-                    drop(rv.arrive());
+                    meeting.arrive();
                 }
                 if n >= 2 { Step::Done } else { Step::Yield }
             })
         })
         .collect();
     run_one_to_one(tasks);
-    assert!(
-        rv.all_met(),
-        "only {} of {} tasks were ever running at once: under one-to-one every task has a kernel thread of its \
-         own, and they all run together. Start every thread before you wait for any, and do not share a few \
-         threads among the tasks",
-        rv.peak(),
-        TASKS.len()
-    );
+    if !meeting.rv.all_met() {
+        let scene = meeting.scene();
+        let why = if scene.idle == 0 && scene.busy <= 1 {
+            format!(
+                "while one task waited there, its thread was the only one of the run alive (the run's threads: \
+                 {}): is each thread waited for before the next is started? Start every thread first, then wait \
+                 for them all",
+                scene.text
+            )
+        } else if scene.idle == 0 {
+            format!(
+                "while they waited there, the run had only those {} threads, each in a task, and none for the \
+                 other tasks (the run's threads: {}): give every task a kernel thread of its own instead of \
+                 sharing a few threads among the tasks",
+                scene.busy, scene.text
+            )
+        } else {
+            format!("the run's threads at that moment: {}", scene.text)
+        };
+        panic!(
+            "only {} of {} tasks were ever running at once: under one-to-one every task has a kernel thread of its \
+             own, and they all run together; {why}",
+            meeting.rv.peak(),
+            TASKS.len()
+        );
+    }
     let used = board.tids();
     assert_eq!(
         used.len(),
@@ -549,12 +786,16 @@ fn one_to_one_a_blocking_call_stops_only_its_own_task() {
     let mut tasks = vec![blocker];
     tasks.extend(others.iter().map(|&name| counted(&board, name, 3)));
     let _opener = Opener(Arc::clone(&gate));
-    let mut runner = Some(in_background(move || run_one_to_one(tasks)));
+    let census = Census::new();
+    let mut runner = Some(in_background(&census, move || run_one_to_one(tasks)));
 
     let Some(&b) = gate.wait_for(1, &mut runner, "run_one_to_one").first() else {
         panic!("task B never reached its blocking call within {PATIENCE:?}: does run_one_to_one run every task?")
     };
     let all_done = wait_until(|| others.iter().all(|name| board.finished(name)));
+    if all_done {
+        expect_runner_waits(&runner, &census, "task B", "run_one_to_one");
+    }
     let finished = others.iter().filter(|name| board.finished(name)).count();
     let still_blocked = !gate.is_open();
     gate.open();
@@ -583,34 +824,70 @@ fn many_to_many_runs_m_tasks_on_exactly_n_kernel_threads() {
     hidden::watchdog();
     const WORKERS: usize = 3;
     let board = Arc::new(Board::default());
-    let rv = Arc::new(Rendezvous::new(WORKERS));
+    let census = Census::new();
+    let meeting = Meeting::new(WORKERS, &census);
+    // The tasks yield until the test has counted the runner's threads: until
+    // then no task is done, the line is never empty, and no worker can stop.
+    let counted = Arc::new(AtomicBool::new(false));
     let tasks = TASKS
         .iter()
         .map(|&name| {
-            let rv = Arc::clone(&rv);
+            let (meeting, census, counted) = (Arc::clone(&meeting), Arc::clone(&census), Arc::clone(&counted));
             watched(&board, name, move |n| {
+                census.look();
                 if n == 1 {
-                    drop(rv.arrive());
+                    meeting.arrive();
                 }
-                if n >= 3 { Step::Done } else { Step::Yield }
+                if counted.load(Ordering::SeqCst) {
+                    Step::Done
+                } else {
+                    pace(n);
+                    Step::Yield
+                }
             })
         })
         .collect();
-    run_many_to_many(tasks, WORKERS);
+    let runner = in_background(&census, move || run_many_to_many(tasks, WORKERS));
+    let runner_tid = census.runner().expect("the runner's tid");
+    // Every thread the runner starts is started once it sleeps, waiting for its
+    // workers, or once it runs tasks itself.
+    wait_until(|| runner.is_finished() || asleep(runner_tid) || board.tids().contains(&runner_tid));
+    let returned_early = runner.is_finished();
+    census.look();
+    counted.store(true, Ordering::SeqCst);
+    finish(Some(runner), "run_many_to_many");
     assert!(
-        rv.all_met(),
-        "only {} of the {WORKERS} workers ever ran a task at the same moment: run_many_to_many should start \
-         `workers` threads that all take tasks from the shared queue",
-        rv.peak()
+        !returned_early,
+        "run_many_to_many returned while every task still had work to do: it must return only once every task \
+         is done and every worker has finished (join the workers, or use a scope that joins them)"
     );
-    let used = board.tids();
+    if !meeting.rv.all_met() {
+        panic!(
+            "only {} of the {WORKERS} workers ever ran a task at the same moment: run_many_to_many should start \
+             `workers` threads that all take tasks from the shared line; while one task waited for the others, {}",
+            meeting.rv.peak(),
+            meeting.scene().why_no_other_worker()
+        );
+    }
+    let ran = board.tids();
+    let threads: BTreeSet<Tid> = census.seen().union(&ran).copied().collect();
+    let never_ran: BTreeSet<Tid> = threads.difference(&ran).copied().collect();
+    let detail = if !never_ran.is_empty() {
+        format!(
+            "{} of them never ran a task ({never_ran:?}): a worker too many, or a thread besides the workers",
+            never_ran.len()
+        )
+    } else if ran.len() >= TASKS.len() {
+        "a thread per task is one-to-one".to_string()
+    } else {
+        format!("all of them ran tasks ({ran:?})")
+    };
     assert_eq!(
-        used.len(),
+        threads.len(),
         WORKERS,
-        "the {} tasks ran on {} kernel threads; with {WORKERS} workers they should share exactly {WORKERS} \
-         (a thread per task is one-to-one)",
-        TASKS.len(),
-        used.len()
+        "run_many_to_many(tasks, {WORKERS}) ran with {} kernel threads of its own, counted in /proc/self/task \
+         while it ran: {detail}. It starts exactly `workers` threads, which take turns on all the tasks",
+        threads.len()
     );
     board.assert_all_done(&TASKS);
 }
@@ -622,18 +899,22 @@ fn many_to_many_switches_tasks_on_yield() {
     let names = ["A", "B", "C", "D", "E"];
     let board = Arc::new(Board::default());
     let gave_up: Arc<Mutex<Vec<&str>>> = Arc::default();
+    // The tasks still waiting in the line when the first one gave up.
+    let left_waiting: Arc<OnceLock<Vec<&str>>> = Arc::default();
     let deadline = Instant::now() + PATIENCE;
     // Each task yields until every task has started: that takes switching.
     let tasks = names
         .iter()
         .map(|&name| {
-            let (b, gave_up) = (Arc::clone(&board), Arc::clone(&gave_up));
+            let (b, gave_up, left_waiting) = (Arc::clone(&board), Arc::clone(&gave_up), Arc::clone(&left_waiting));
             watched(&board, name, move |n| {
                 if n == 1 {
                     Step::Yield
                 } else if b.started().len() == names.len() {
                     Step::Done
                 } else if Instant::now() >= deadline {
+                    let started = b.started();
+                    left_waiting.get_or_init(|| names.iter().copied().filter(|n| !started.contains(n)).collect());
                     gave_up.lock().unwrap().push(name);
                     Step::Done
                 } else {
@@ -645,12 +926,13 @@ fn many_to_many_switches_tasks_on_yield() {
         .collect();
     run_many_to_many(tasks, WORKERS);
     let gave_up = gave_up.lock().unwrap().clone();
+    let waiting = left_waiting.get().cloned().unwrap_or_default();
     assert!(
         gave_up.is_empty(),
-        "with {WORKERS} workers, tasks {gave_up:?} waited {PATIENCE:?} for all {} tasks to start, while they kept \
-         yielding: a worker puts a task that yields back in the queue and takes the next one. Running each task to \
-         the end is a plain thread pool, not many-to-many",
-        names.len()
+        "with {WORKERS} workers, tasks kept yielding for {PATIENCE:?} while {waiting:?} waited in the line and never \
+         got a turn: a worker puts a task that yields at the BACK of the line and takes the next one from the \
+         front. Running a task until it is done (a plain thread pool), or putting it back at the front, keeps the \
+         others waiting"
     );
     board.assert_all_done(&names);
 }
@@ -672,28 +954,44 @@ fn many_to_many_free_workers_keep_the_others_going() {
     let mut tasks = vec![blocker("B1"), blocker("B2")];
     tasks.extend(others.iter().map(|&name| counted(&board, name, 3)));
     let _opener = Opener(Arc::clone(&gate));
-    let mut runner = Some(in_background(move || run_many_to_many(tasks, WORKERS)));
+    let census = Census::new();
+    let mut runner = Some(in_background(&census, move || run_many_to_many(tasks, WORKERS)));
 
     let blocked = gate.wait_for(2, &mut runner, "run_many_to_many");
+    let in_gate: BTreeSet<Tid> = blocked.iter().map(|w| w.tid).collect();
     if blocked.len() < 2 {
+        let scene = Scene::of(&census, &in_gate, "blocked in the test's call");
         gate.open();
         panic!(
-            "with {WORKERS} workers and B1 blocked, B2 never reached its blocking call within {PATIENCE:?}, although \
-             two workers were free: any free worker should take the next task from the shared queue. One worker \
-             only? Or tasks handed to workers up front?"
+            "with {WORKERS} workers and one task blocked, the second blocking task never reached its call within \
+             {PATIENCE:?}, although two workers were free to take it from the shared line; {}",
+            scene.why_no_other_worker()
         );
     }
     let all_done = wait_until(|| others.iter().all(|name| board.finished(name)));
-    let finished = others.iter().filter(|name| board.finished(name)).count();
+    if all_done {
+        expect_runner_waits(&runner, &census, "B1 or B2", "run_many_to_many");
+    } else {
+        let scene = Scene::of(&census, &in_gate, "blocked in the test's call");
+        let waiting: Vec<&str> = others.iter().copied().filter(|name| !board.finished(name)).collect();
+        gate.open();
+        let why = if scene.idle == 0 {
+            format!(
+                "no worker was left to take them: the free one had stopped while tasks still waited (the run's \
+                 threads: {}). Were the tasks dealt out to the workers up front, so that a blocked worker holds its \
+                 share hostage? Keep one shared line that every worker takes from",
+                scene.text
+            )
+        } else {
+            scene.why_no_other_worker()
+        };
+        panic!(
+            "with B1 and B2 blocking 2 of the {WORKERS} workers, {waiting:?} did not finish within {PATIENCE:?}: \
+             the free worker should take every other task from the shared line; {why}"
+        );
+    }
     gate.open();
-    assert!(
-        all_done,
-        "with B1 and B2 blocking 2 of the {WORKERS} workers, only {finished} of the {} other tasks finished \
-         within {PATIENCE:?}: the free worker should take them all from the shared queue. Are tasks tied to a \
-         worker up front?",
-        others.len()
-    );
-    let blocked_tids: BTreeSet<Tid> = blocked.iter().map(|w| w.tid).collect();
+    let blocked_tids = in_gate;
     assert_eq!(blocked_tids.len(), 2, "B1 and B2 blocked the same kernel thread {blocked_tids:?}");
     let theirs = board.tids_of(&others);
     assert!(
@@ -702,6 +1000,11 @@ fn many_to_many_free_workers_keep_the_others_going() {
     );
     finish(runner, "run_many_to_many");
     let used = board.tids();
-    assert!(used.len() <= WORKERS, "{} kernel threads ran tasks with {WORKERS} workers: {used:?}", used.len());
+    assert!(
+        used.len() <= WORKERS,
+        "{} kernel threads ran tasks with {WORKERS} workers ({used:?}): start exactly `workers` threads that share \
+         the tasks (a thread per task is one-to-one)",
+        used.len()
+    );
     board.assert_all_done(&["B1", "B2", "O1", "O2", "O3", "O4"]);
 }

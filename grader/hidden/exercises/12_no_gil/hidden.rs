@@ -1,13 +1,15 @@
 //! Hidden tests for exercise 12: every way gives the same results in input
 //! order; under the GIL model one call computes at a time (watched until the
-//! other workers are seen asleep in /proc, never with a stopwatch) and a worker
-//! that waits lets the others run; Rust threads and rayon compute at the same
-//! time (a rendezvous the test owns), on exactly the asked number of threads.
+//! other workers are seen asleep in /proc, never with a stopwatch), a worker lets
+//! go of the GIL between two inputs (the workers asleep waiting for it are woken)
+//! and while it waits, and takes it back after; Rust threads and rayon compute at
+//! the same time (a rendezvous the test owns), on exactly the asked number of
+//! threads, counted in /proc/self/task while the work runs.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
-use std::thread::{self, ThreadId};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use hidden::{PATIENCE, Rendezvous};
@@ -33,10 +35,6 @@ fn mixed(inputs: &[u64]) -> Vec<u64> {
 
 fn position(inputs: &[u64], x: u64) -> usize {
     inputs.iter().position(|&i| i == x).expect("work is called with the given inputs only")
-}
-
-fn distinct(ids: &Mutex<Vec<ThreadId>>) -> usize {
-    ids.lock().unwrap().iter().collect::<HashSet<_>>().len()
 }
 
 fn threads(n: usize) -> String {
@@ -114,6 +112,169 @@ fn state(tid: i32) -> Option<char> {
     stat[stat.rfind(')')? + 1..].trim_start().chars().next()
 }
 
+/// What the kernel says a thread is doing, in words: its state, and for a
+/// sleeping thread the kernel function it sleeps in.
+fn in_words(tid: i32) -> String {
+    let wchan = std::fs::read_to_string(format!("/proc/self/task/{tid}/wchan")).unwrap_or_default();
+    match state(tid) {
+        None => "gone".into(),
+        Some('S') if wchan.trim().is_empty() || wchan.trim() == "0" => "asleep".into(),
+        Some('S') => format!("asleep in the kernel ({})", wchan.trim()),
+        Some('R') => "running".into(),
+        Some(letter) => format!("in kernel state {letter}"),
+    }
+}
+
+/// How many times the kernel has switched a thread off its CPU, or `None` once
+/// it is gone. It changes only when the thread has run: a thread asleep on a
+/// lock keeps its count until someone wakes it.
+fn switches(tid: i32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/self/task/{tid}/status")).ok()?;
+    let count = |key: &str| {
+        status.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0)
+    };
+    Some(count("voluntary_ctxt_switches:") + count("nonvoluntary_ctxt_switches:"))
+}
+
+/// What the threads started for the work were doing at one moment: `busy` ones
+/// were inside `work`.
+#[derive(Clone, Debug, Default)]
+struct Scene {
+    text: String,
+    /// Worker threads that were not inside `work`, and how many of them slept.
+    idle: usize,
+    idle_asleep: usize,
+}
+
+impl Scene {
+    fn of(before: &HashSet<i32>, busy: &HashSet<i32>) -> Scene {
+        let mut threads: Vec<i32> = tasks().difference(before).copied().collect();
+        threads.sort();
+        let mut scene = Scene::default();
+        let mut parts = Vec::new();
+        for t in threads {
+            if busy.contains(&t) {
+                parts.push(format!("{t} in a call of work"));
+            } else {
+                scene.idle += 1;
+                scene.idle_asleep += usize::from(state(t) == Some('S'));
+                parts.push(format!("{t} {}", in_words(t)));
+            }
+        }
+        scene.text = if parts.is_empty() { "none".into() } else { parts.join("; ") };
+        scene
+    }
+}
+
+/// The work function of the concurrency tests: a rendezvous of `n` calls that,
+/// if it gives up, writes down what every worker thread was doing then. It also
+/// holds every call until the caller has started all its threads (it sleeps,
+/// waiting for them, or it computes itself), and counts the threads the work ran
+/// with in /proc/self/task: a worker that never gets an input counts as well.
+struct Meeting {
+    rv: Rendezvous,
+    before: HashSet<i32>,
+    caller: i32,
+    /// Threads that called `work`.
+    callers: Mutex<HashSet<i32>>,
+    /// Threads that did not exist before the work started, seen while it ran.
+    seen: Mutex<HashSet<i32>>,
+    scene: Mutex<Option<Scene>>,
+}
+
+impl Meeting {
+    /// Call it on the thread that will call the way under test, just before.
+    fn new(n: usize) -> Meeting {
+        Meeting {
+            rv: Rendezvous::new(n),
+            before: tasks(),
+            caller: gettid(),
+            callers: Mutex::default(),
+            seen: Mutex::default(),
+            scene: Mutex::default(),
+        }
+    }
+
+    fn look(&self) {
+        let now: Vec<i32> = tasks().difference(&self.before).copied().collect();
+        self.seen.lock().unwrap().extend(now);
+    }
+
+    /// Holds the call until the caller has started all its threads, then
+    /// counts them: until then no input is done, so no worker can have stopped.
+    fn settle(&self) {
+        self.callers.lock().unwrap().insert(gettid());
+        let deadline = Instant::now() + PATIENCE;
+        while !(state(self.caller) == Some('S') || self.callers.lock().unwrap().contains(&self.caller))
+            && Instant::now() < deadline
+        {
+            thread::sleep(Duration::from_millis(1));
+        }
+        self.look();
+    }
+
+    fn arrive(&self) -> hidden::Inside<'_> {
+        self.callers.lock().unwrap().insert(gettid());
+        let inside = self.rv.arrive();
+        if !self.rv.all_met() {
+            let mut scene = self.scene.lock().unwrap();
+            if scene.is_none() {
+                // Nobody leaves a rendezvous before it gives up: whoever called is still in.
+                let busy = self.callers.lock().unwrap().clone();
+                *scene = Some(Scene::of(&self.before, &busy));
+            }
+        }
+        inside
+    }
+
+    fn scene(&self) -> Scene {
+        self.scene.lock().unwrap().clone().unwrap_or_default()
+    }
+
+    /// The threads the work ran with: every new thread seen while it ran, and
+    /// the caller if it computed too.
+    fn threads(&self) -> HashSet<i32> {
+        let mut all = self.seen.lock().unwrap().clone();
+        all.extend(self.callers.lock().unwrap().iter().copied());
+        all
+    }
+
+    /// How many threads called `work`.
+    fn distinct_callers(&self) -> usize {
+        self.callers.lock().unwrap().len()
+    }
+
+    /// Why fewer than all workers computed at once, as far as the threads tell.
+    fn why_not_together(&self) -> String {
+        let scene = self.scene();
+        if scene.idle == 0 {
+            format!(
+                "while a call waited for the others, no other worker thread was alive (the threads: {}): the \
+                 threads ran one after another. Start every thread before you join any (joining inside the loop \
+                 that spawns them runs them one after another)",
+                scene.text
+            )
+        } else if scene.idle_asleep == scene.idle {
+            format!(
+                "while a call waited for the others, {} other worker thread(s) were alive but asleep in the kernel, \
+                 waiting for a lock or a channel instead of computing (the threads: {}). Is `work` called while \
+                 a lock is held? `results.lock().unwrap().push((i, work(x)))` holds the lock until work returns: \
+                 compute first, then lock to store the result",
+                scene.idle, scene.text
+            )
+        } else {
+            format!("the threads at that moment: {}", scene.text)
+        }
+    }
+}
+
+/// "a thread", "2 threads", for a message about a set of tids.
+fn count_threads(ids: &HashSet<i32>) -> String {
+    let mut sorted: Vec<&i32> = ids.iter().collect();
+    sorted.sort();
+    format!("{} {sorted:?}", threads(ids.len()))
+}
+
 /// What the first call saw while it computed, holding the GIL.
 #[derive(Debug, Clone, PartialEq)]
 enum Watch {
@@ -127,16 +288,39 @@ enum Watch {
     Restless(String),
 }
 
+/// What the first worker's next call found: whether the workers that slept,
+/// waiting for the GIL, while it computed its first input were woken (or
+/// computed) before its next input.
+#[derive(Debug, Clone, PartialEq)]
+enum Between {
+    LetGo,
+    /// None of them stirred for the whole patience: the states they were in.
+    Kept(String),
+}
+
 /// A work function that counts the calls inside it at once. The first call
 /// does not return until either a second call is inside (the GIL did not keep
 /// it out) or every other worker thread is seen asleep in /proc, waiting: with a
 /// real GIL held by the first call, nothing else can happen.
+///
+/// With `between`, the next call on the first call's thread then waits until
+/// one of those sleeping workers has run (its context switch count moved, or it
+/// called `work`): a worker that lets go of the GIL between two inputs wakes one
+/// of them, and one that keeps the GIL wakes nobody.
 struct Exclusive {
     before: HashSet<i32>,
+    /// The thread that calls the way under test: it may compute too.
+    caller: i32,
     inside: AtomicUsize,
     peak: AtomicUsize,
     calls: AtomicUsize,
     watch: Mutex<Option<Watch>>,
+    between: Option<Mutex<Option<Between>>>,
+    first: OnceLock<i32>,
+    /// Calls made on threads other than the first call's.
+    others_calls: AtomicUsize,
+    /// The other workers the first call saw asleep, with their switch counts then.
+    asleep_then: Mutex<HashMap<i32, u64>>,
 }
 
 /// Looks in a row that must all find the other workers asleep.
@@ -147,20 +331,37 @@ impl Exclusive {
     fn new() -> Exclusive {
         Exclusive {
             before: tasks(),
+            caller: gettid(),
             inside: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
             calls: AtomicUsize::new(0),
             watch: Mutex::new(None),
+            between: None,
+            first: OnceLock::new(),
+            others_calls: AtomicUsize::new(0),
+            asleep_then: Mutex::default(),
         }
     }
 
+    /// Also watches what happens between the first worker's first two inputs.
+    fn with_between() -> Exclusive {
+        Exclusive { between: Some(Mutex::new(None)), ..Exclusive::new() }
+    }
+
     fn call(&self, x: u64) -> u64 {
+        let me = gettid();
         let now = self.inside.fetch_add(1, Ordering::SeqCst) + 1;
         self.peak.fetch_max(now, Ordering::SeqCst);
         if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            let _ = self.first.set(me);
             let seen = self.watch_the_others();
             *self.watch.lock().unwrap() = Some(seen);
         } else {
+            if self.first.get() == Some(&me) {
+                self.watch_between();
+            } else {
+                self.others_calls.fetch_add(1, Ordering::SeqCst);
+            }
             // Leave a moment for a second call to show up.
             for _ in 0..10_000 {
                 if self.inside.load(Ordering::SeqCst) > 1 {
@@ -188,6 +389,10 @@ impl Exclusive {
             let asleep = !others.is_empty() && others.iter().all(|(_, s)| matches!(s, Some('S') | None));
             calm = if asleep { calm + 1 } else { 0 };
             if calm >= CALM_LOOKS {
+                // The caller sleeps waiting for its workers, or for the GIL as one of them.
+                let caller = (self.caller != me && state(self.caller) == Some('S')).then_some((self.caller, None));
+                let counts = others.iter().chain(&caller).filter_map(|&(t, _)| Some((t, switches(t)?))).collect();
+                *self.asleep_then.lock().unwrap() = counts;
                 return Watch::OthersAsleep;
             }
             if Instant::now() >= deadline {
@@ -195,6 +400,42 @@ impl Exclusive {
             }
             thread::sleep(Duration::from_millis(1));
         }
+    }
+
+    /// On the first worker's next call, once: did a sleeping worker run since?
+    fn watch_between(&self) {
+        let Some(between) = &self.between else { return };
+        let mut verdict = between.lock().unwrap();
+        if verdict.is_some() {
+            return;
+        }
+        let asleep_then = self.asleep_then.lock().unwrap().clone();
+        if asleep_then.is_empty() {
+            return;
+        }
+        let deadline = Instant::now() + PATIENCE;
+        *verdict = Some(loop {
+            let stirred = asleep_then.iter().any(|(&t, &n)| switches(t) != Some(n));
+            if stirred || self.others_calls.load(Ordering::SeqCst) > 0 {
+                break Between::LetGo;
+            }
+            if Instant::now() >= deadline {
+                let mut states: Vec<String> = asleep_then
+                    .keys()
+                    .map(|&t| {
+                        let who = if t == self.caller { "the calling thread " } else { "" };
+                        format!("{who}{t} {}", in_words(t))
+                    })
+                    .collect();
+                states.sort();
+                break Between::Kept(states.join("; "));
+            }
+            thread::sleep(Duration::from_millis(1));
+        });
+    }
+
+    fn between(&self) -> Option<Between> {
+        self.between.as_ref().and_then(|b| b.lock().unwrap().clone())
     }
 }
 
@@ -216,8 +457,8 @@ fn under_the_gil_only_one_worker_computes_at_a_time() {
     match watch {
         Some(Watch::OthersAsleep) | Some(Watch::Overlap) => {}
         Some(Watch::NoOtherWorker) => panic!(
-            "while one call computed under the GIL, no other worker thread had been started: \
-             run exactly `workers` threads ({WORKERS} here) that take turns with the GIL"
+            "while one call computed under the GIL, no other worker thread was alive: start all `workers` \
+             threads ({WORKERS} here) before you join any, and let them take turns with the GIL"
         ),
         Some(Watch::Restless(states)) => panic!(
             "one call held the GIL for {PATIENCE:?}, and the other worker threads never stopped to wait \
@@ -229,49 +470,110 @@ fn under_the_gil_only_one_worker_computes_at_a_time() {
 }
 
 #[test]
+fn under_the_gil_a_worker_lets_go_between_inputs() {
+    hidden::watchdog();
+    let inputs = inputs(4 * WORKERS);
+    let probe = Exclusive::with_between();
+    let got = under_gil(&inputs, WORKERS, |x| probe.call(x));
+    if let Some(Between::Kept(states)) = probe.between() {
+        panic!(
+            "the worker that computed first went on to its next input without letting go of the GIL in between: \
+             the other workers, asleep waiting for the GIL while it computed, were never woken, and {PATIENCE:?} \
+             into its next call they still slept ({states}). A worker takes the GIL for one call of `work` and \
+             lets go of it before it takes the next input, which gives the others their turn: \
+             `work(x, &mut gil.acquire())` holds it for just that call"
+        );
+    }
+    expect_input_order("under_gil", &got, &inputs);
+}
+
+#[test]
 fn under_the_gil_a_waiting_worker_lets_the_others_run() {
     hidden::watchdog();
     let inputs = inputs(3 * WORKERS);
-    let rv = Rendezvous::new(WORKERS);
-    let ids = Mutex::new(Vec::new());
+    let meeting = Meeting::new(WORKERS);
     let got = under_gil_with_io(&inputs, WORKERS, |x, gil| {
-        ids.lock().unwrap().push(thread::current().id());
-        gil.allow_threads(|| drop(rv.arrive()));
+        gil.allow_threads(|| {
+            meeting.settle();
+            drop(meeting.arrive());
+        });
         mix(x)
+    });
+    if !meeting.rv.all_met() {
+        let scene = meeting.scene();
+        let why = if scene.idle == 0 {
+            format!(
+                "while one worker waited, no other worker thread was alive (the threads: {}): start every worker \
+                 before you join any",
+                scene.text
+            )
+        } else if scene.idle_asleep == scene.idle {
+            format!(
+                "while one worker waited in allow_threads, the other workers were asleep in the kernel, waiting \
+                 for a lock (the threads: {}): `allow_threads` must let go of the GIL while `wait` runs and take it \
+                 back after (parking_lot's `MutexGuard::unlocked`)",
+                scene.text
+            )
+        } else {
+            format!("the threads at that moment: {}", scene.text)
+        };
+        panic!("only {} of {WORKERS} workers ever waited at the same time under the GIL: {why}", meeting.rv.peak());
+    }
+    let threads = meeting.threads();
+    assert!(
+        threads.len() == WORKERS,
+        "under_gil_with_io with {WORKERS} workers ran its {} items with {}, counted in /proc/self/task while it \
+         ran: start exactly `workers` threads and let them share the items",
+        inputs.len(),
+        count_threads(&threads)
+    );
+    expect_input_order("under_gil_with_io", &got, &inputs);
+}
+
+#[test]
+fn under_the_gil_allow_threads_takes_the_gil_back() {
+    hidden::watchdog();
+    let inputs = inputs(3 * WORKERS);
+    let rv = Rendezvous::new(WORKERS);
+    let probe = Exclusive::new();
+    // Every worker waits at once; after the wait, computing is one at a time again.
+    let got = under_gil_with_io(&inputs, WORKERS, |x, gil| {
+        gil.allow_threads(|| drop(rv.arrive()));
+        probe.call(x)
     });
     assert!(
         rv.all_met(),
-        "only {} of {WORKERS} workers ever waited at the same time under the GIL: `allow_threads` must \
-         let go of the GIL while `wait` runs and take it back after (parking_lot's `MutexGuard::unlocked`), \
-         and every worker must be started before any is joined",
+        "only {} of {WORKERS} workers ever waited at the same time under the GIL, so this test proves nothing: \
+         `allow_threads` must let go of the GIL while `wait` runs, and every worker must be started before any \
+         is joined",
         rv.peak()
     );
-    let used = distinct(&ids);
+    let peak = probe.peak.load(Ordering::SeqCst);
     assert!(
-        used == WORKERS,
-        "under_gil_with_io with {WORKERS} workers ran its {} items on {}: start exactly `workers` threads and \
-         let them share the items",
-        inputs.len(),
-        threads(used)
+        peak <= 1,
+        "after `allow_threads` had returned, {peak} calls of `work` were computing at the same time: \
+         allow_threads lets go of the GIL while `wait` runs and must take it back before it returns, so that the \
+         rest of the call runs under the GIL again (parking_lot's `MutexGuard::unlocked` does both)"
     );
     expect_input_order("under_gil_with_io", &got, &inputs);
 }
 
 /// Lets `n` calls out only once all are inside, and then the last input first.
 struct ReverseExit {
-    rv: Rendezvous,
+    meeting: Meeting,
     next_out: Mutex<usize>,
     turn: Condvar,
 }
 
 impl ReverseExit {
+    /// Call it just before the way under test, on the thread that calls it.
     fn new(n: usize) -> ReverseExit {
-        ReverseExit { rv: Rendezvous::new(n), next_out: Mutex::new(n - 1), turn: Condvar::new() }
+        ReverseExit { meeting: Meeting::new(n), next_out: Mutex::new(n - 1), turn: Condvar::new() }
     }
 
     fn pass(&self, me: usize) {
-        let _inside = self.rv.arrive();
-        if !self.rv.all_met() {
+        let _inside = self.meeting.arrive();
+        if !self.meeting.rv.all_met() {
             return;
         }
         let deadline = Instant::now() + PATIENCE;
@@ -303,10 +605,10 @@ fn under_the_gil_results_keep_input_order_when_waits_end_in_reverse() {
         mix(x)
     });
     assert!(
-        gate.rv.all_met(),
+        gate.meeting.rv.all_met(),
         "only {} of {} workers ever waited at once under the GIL: `allow_threads` must let go of the GIL \
          while `wait` runs",
-        gate.rv.peak(),
+        gate.meeting.rv.peak(),
         inputs.len()
     );
     expect_input_order_after_reverse("under_gil_with_io", &got, &inputs);
@@ -319,16 +621,16 @@ fn under_the_gil_results_keep_input_order_when_waits_end_in_reverse() {
 #[test]
 fn threads_compute_at_the_same_time() {
     let inputs = inputs(3 * WORKERS);
-    let rv = Rendezvous::new(WORKERS);
+    let meeting = Meeting::new(WORKERS);
     let got = on_threads(&inputs, WORKERS, |x| {
-        let _inside = rv.arrive();
+        let _inside = meeting.arrive();
         mix(x)
     });
     assert!(
-        rv.all_met(),
-        "only {} of the {WORKERS} workers of on_threads ever computed at once: start every thread \
-         before you join any (joining inside the loop that spawns them runs them one after another)",
-        rv.peak()
+        meeting.rv.all_met(),
+        "only {} of the {WORKERS} workers of on_threads ever computed at once: {}",
+        meeting.rv.peak(),
+        meeting.why_not_together()
     );
     expect_input_order("on_threads", &got, &inputs);
 }
@@ -336,21 +638,23 @@ fn threads_compute_at_the_same_time() {
 #[test]
 fn threads_are_exactly_the_asked_number_of_workers() {
     let inputs = inputs(3 * WORKERS);
-    // Each worker waits for the others at its first item, so every worker gets one.
-    let rv = Rendezvous::new(WORKERS);
-    let ids = Mutex::new(Vec::new());
+    // Each worker waits for the others at its first item, so every worker gets
+    // one; and no item is done before every thread has been started and counted.
+    let meeting = Meeting::new(WORKERS);
     on_threads(&inputs, WORKERS, |x| {
-        ids.lock().unwrap().push(thread::current().id());
-        let _inside = rv.arrive();
+        meeting.settle();
+        let _inside = meeting.arrive();
         mix(x)
     });
-    let used = distinct(&ids);
+    let threads = meeting.threads();
     assert!(
-        used == WORKERS,
-        "on_threads with {WORKERS} workers computed its {} items on {}: start exactly `workers` threads and \
-         let them share the items (for work that computes, more threads than cores only take turns)",
+        threads.len() == WORKERS,
+        "on_threads with {WORKERS} workers computed its {} items with {}, counted in /proc/self/task while it \
+         ran ({} of them called `work`): start exactly `workers` threads and let them share the items (for work \
+         that computes, more threads than cores only take turns)",
         inputs.len(),
-        threads(used)
+        count_threads(&threads),
+        meeting.distinct_callers()
     );
 }
 
@@ -363,11 +667,11 @@ fn threads_keep_input_order_when_work_finishes_in_reverse() {
         mix(x)
     });
     assert!(
-        gate.rv.all_met(),
-        "only {} of the {} workers of on_threads ever computed at once: start every thread before you \
-         join any",
-        gate.rv.peak(),
-        inputs.len()
+        gate.meeting.rv.all_met(),
+        "only {} of the {} workers of on_threads ever computed at once: {}",
+        gate.meeting.rv.peak(),
+        inputs.len(),
+        gate.meeting.why_not_together()
     );
     expect_input_order_after_reverse("on_threads", &got, &inputs);
 }
@@ -376,19 +680,34 @@ fn threads_keep_input_order_when_work_finishes_in_reverse() {
 // rayon
 // ---------------------------------------------------------------------------
 
+/// Why the pool's threads did not compute together, as far as the calls tell:
+/// idle pool threads sleep as a thread waiting for a lock does, so what tells
+/// is how many threads called `work` at all.
+fn rayon_why(meeting: &Meeting) -> String {
+    match meeting.distinct_callers() {
+        0 | 1 => "every call of `work` ran on one thread: run a parallel iterator (`par_iter`, not `iter`) inside \
+                  `pool.install`, in a pool built with `workers` threads"
+            .to_string(),
+        n => format!(
+            "`work` ran on {n} threads, but one at a time, while the others slept: is `work` called while a lock \
+             is held? Let the parallel iterator collect the results (`.map(|&x| work(x)).collect()`)"
+        ),
+    }
+}
+
 #[test]
 fn rayon_computes_at_the_same_time() {
     let inputs = inputs(4 * WORKERS);
-    let rv = Rendezvous::new(WORKERS);
+    let meeting = Meeting::new(WORKERS);
     let got = on_rayon(&inputs, WORKERS, |x| {
-        let _inside = rv.arrive();
+        let _inside = meeting.arrive();
         mix(x)
     });
     assert!(
-        rv.all_met(),
-        "only {} of the {WORKERS} threads of on_rayon's pool ever computed at once: run a parallel \
-         iterator (`par_iter`, not `iter`) inside `pool.install`, in a pool built with `workers` threads",
-        rv.peak()
+        meeting.rv.all_met(),
+        "only {} of the {WORKERS} threads of on_rayon's pool ever computed at once: {}",
+        meeting.rv.peak(),
+        rayon_why(&meeting)
     );
     expect_input_order("on_rayon", &got, &inputs);
 }
@@ -432,11 +751,11 @@ fn rayon_keeps_input_order_when_work_finishes_in_reverse() {
         mix(x)
     });
     assert!(
-        gate.rv.all_met(),
-        "only {} of the {} threads of on_rayon's pool ever computed at once: run a parallel iterator \
-         (`par_iter`) inside `pool.install`",
-        gate.rv.peak(),
-        inputs.len()
+        gate.meeting.rv.all_met(),
+        "only {} of the {} threads of on_rayon's pool ever computed at once: {}",
+        gate.meeting.rv.peak(),
+        inputs.len(),
+        rayon_why(&gate.meeting)
     );
     expect_input_order_after_reverse("on_rayon", &got, &inputs);
 }

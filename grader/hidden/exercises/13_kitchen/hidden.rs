@@ -13,6 +13,10 @@
 //! test holds each chef right after her first appliance until the other chef has
 //! one too, or waits for hers: code that takes appliances in the recipe's order
 //! then deadlocks every time, and the watchdog names the deadlock.
+//!
+//! When a wait gives up or the kitchen stops, the message says what each chef
+//! was doing: her step, what she held and waited for, and what the kernel said
+//! about her thread (/proc/self/task/<tid>/stat and wchan).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -24,6 +28,31 @@ use hidden::{PATIENCE, Rendezvous};
 use kitchen::Appliance::{self, Fridge, Grill, Oven};
 use kitchen::Station::{Cold, Hot};
 use kitchen::{Dish, Kitchen, Notice, Station, Step, cook_alone, cook_together};
+
+/// The kernel's id of the calling thread.
+fn gettid() -> i32 {
+    // SAFETY: gettid has no preconditions and cannot fail.
+    unsafe { libc::gettid() }
+}
+
+/// What the kernel says a thread is doing, in words: its state (read after the
+/// last ')' of its stat line), and for a sleeping thread the kernel function it
+/// sleeps in.
+fn in_words(tid: i32) -> String {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")) else {
+        return "gone: the thread has ended".into();
+    };
+    let letter = stat.rfind(')').and_then(|i| stat[i + 1..].trim_start().chars().next());
+    let wchan = std::fs::read_to_string(format!("/proc/self/task/{tid}/wchan")).unwrap_or_default();
+    let wchan = wchan.trim();
+    match letter {
+        Some('S') if wchan.is_empty() || wchan == "0" => "asleep".into(),
+        Some('S') => format!("asleep in the kernel, in {wchan}"),
+        Some('R') => "running".into(),
+        Some(letter) => format!("in kernel state {letter}"),
+        None => "unknown".into(),
+    }
+}
 
 /// The seed's five-course meal. The lasagne and the tiramisu need the oven and
 /// the fridge at once, and their recipes name them in opposite orders.
@@ -76,34 +105,33 @@ fn five_course_meal() -> Vec<Dish> {
     ]
 }
 
-/// Two dishes, one per chef, that use every appliance in the same order; then
-/// a few more that share the oven and the fridge.
+/// One long dish per chef: each uses every appliance in the same order, then
+/// shares the oven and the fridge again and again. One dish each, so each chef
+/// gets her ticket at once, however the tickets travel.
 fn crowded_menu() -> Vec<Dish> {
-    let mut menu = vec![
-        Dish::new(
-            "roast chicken",
-            Hot,
-            vec![
-                Step::new("roast the chicken", &[Oven]),
-                Step::new("char the peppers", &[Grill]),
-                Step::new("chill the sauce", &[Fridge]),
-            ],
-        ),
-        Dish::new(
-            "cheesecake",
-            Cold,
-            vec![
-                Step::new("bake the base", &[Oven]),
-                Step::new("toast the almonds", &[Grill]),
-                Step::new("set the cake", &[Fridge]),
-            ],
-        ),
+    let mut hot = vec![
+        Step::new("roast the chicken", &[Oven]),
+        Step::new("char the peppers", &[Grill]),
+        Step::new("chill the sauce", &[Fridge]),
     ];
-    for (hot, cold) in [("gratin", "meringue"), ("pie", "sorbet"), ("kebab", "trifle")] {
-        menu.push(Dish::new(hot, Hot, vec![Step::new("bake", &[Oven]), Step::new("glaze", &[Oven, Fridge])]));
-        menu.push(Dish::new(cold, Cold, vec![Step::new("chill", &[Fridge]), Step::new("crisp", &[Oven, Fridge])]));
+    let mut cold = vec![
+        Step::new("bake the base", &[Oven]),
+        Step::new("toast the almonds", &[Grill]),
+        Step::new("set the cake", &[Fridge]),
+    ];
+    for (h, c) in [("gratin", "meringue"), ("pie", "sorbet"), ("kebab", "trifle")] {
+        hot.push(Step::new(&format!("bake the {h}"), &[Oven]));
+        hot.push(Step::new(&format!("glaze the {h}"), &[Oven, Fridge]));
+        cold.push(Step::new(&format!("chill the {c}"), &[Fridge]));
+        cold.push(Step::new(&format!("crisp the {c}"), &[Oven, Fridge]));
     }
-    menu
+    vec![Dish::new("roast dinner", Hot, hot), Dish::new("dessert platter", Cold, cold)]
+}
+
+/// The caprese salad and the grilled sea bass of the five-course meal: one dish
+/// per chef.
+fn salad_and_fish() -> Vec<Dish> {
+    five_course_meal().into_iter().filter(|d| d.name == "caprese salad" || d.name == "grilled sea bass").collect()
 }
 
 /// The lasagne takes the oven, then the fridge; the tiramisu the fridge, then the oven.
@@ -130,7 +158,7 @@ fn opposite_orders_menu() -> Vec<Dish> {
 
 #[derive(Clone, Debug)]
 enum Entry {
-    Started { dish: String, action: String, chef: ThreadId },
+    Started { dish: String, station: Station, action: String, chef: ThreadId },
     Ended { dish: String, action: String },
     Served { dish: String, by: ThreadId },
 }
@@ -155,6 +183,11 @@ struct State {
     gave_up: Vec<String>,
     /// Counts everything the board is told: it stops only when the kitchen does.
     progress: usize,
+    /// Each chef's kernel thread id, and the step she is in right now.
+    tids: HashMap<ThreadId, i32>,
+    current: HashMap<ThreadId, (String, Vec<Appliance>)>,
+    /// A mistake that ended the test from inside the kitchen.
+    fatal: Option<String>,
 }
 
 impl State {
@@ -165,6 +198,114 @@ impl State {
                 Entry::Served { dish, .. } => Some(dish.clone()),
                 _ => None,
             })
+            .collect()
+    }
+
+    /// "the hot chef", "the cold chef": by the dishes she started.
+    fn chef_name(&self, chef: ThreadId) -> &'static str {
+        let stations: HashSet<Station> = self
+            .log
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Started { station, chef: c, .. } if *c == chef => Some(*station),
+                _ => None,
+            })
+            .collect();
+        match (stations.contains(&Hot), stations.contains(&Cold)) {
+            (true, false) => "the hot chef",
+            (false, true) => "the cold chef",
+            (true, true) => "the chef",
+            (false, false) => "the other chef",
+        }
+    }
+
+    /// Every thread that cooked or took an appliance, in a stable order.
+    fn chefs(&self) -> Vec<ThreadId> {
+        let mut chefs: Vec<ThreadId> = Vec::new();
+        let mut add = |t: ThreadId| {
+            if !chefs.contains(&t) {
+                chefs.push(t);
+            }
+        };
+        for e in &self.log {
+            if let Entry::Started { chef, .. } = e {
+                add(*chef);
+            }
+        }
+        for t in self.holds.keys().chain(self.wants.keys()) {
+            add(*t);
+        }
+        chefs.sort_by_key(|t| self.chef_name(*t));
+        chefs
+    }
+
+    /// What one chef is doing, as the board and the kernel see it.
+    fn doing(&self, chef: ThreadId) -> String {
+        let mut text = self.chef_name(chef).to_string();
+        let held = self.holds.get(&chef).cloned().unwrap_or_default();
+        match self.current.get(&chef) {
+            Some((step, needs)) => text += &format!(" was at \"{step}\" (needs {needs:?}), holding {held:?}"),
+            None => text += &format!(" was between steps, holding {held:?}"),
+        }
+        if let Some(a) = self.wants.get(&chef) {
+            text += &format!(", waiting for the {a:?}");
+        }
+        if let Some(&tid) = self.tids.get(&chef) {
+            text += &format!(" (her thread {tid}: {})", in_words(tid));
+        }
+        text
+    }
+
+    /// What every chef was doing, for a message.
+    fn scene(&self) -> String {
+        let chefs = self.chefs();
+        if chefs.is_empty() {
+            return "no chef had started".into();
+        }
+        chefs.iter().map(|&c| self.doing(c)).collect::<Vec<_>>().join("; ")
+    }
+
+    /// A chef who holds more than her step needs, or holds anything between steps.
+    fn overreach(&self) -> Option<String> {
+        self.chefs().into_iter().find_map(|chef| {
+            let held = self.holds.get(&chef).cloned().unwrap_or_default();
+            let name = self.chef_name(chef);
+            match self.current.get(&chef) {
+                Some((step, needs)) => {
+                    let extra: Vec<Appliance> = held.iter().copied().filter(|a| !needs.contains(a)).collect();
+                    (!extra.is_empty())
+                        .then(|| format!("{name} held {extra:?} during \"{step}\", a step that needs only {needs:?}"))
+                }
+                None if !held.is_empty() || self.wants.contains_key(&chef) => Some(format!(
+                    "{name} held {held:?}{} between two steps, while no step of hers was running",
+                    self.wants.get(&chef).map(|a| format!(" and waited for the {a:?}")).unwrap_or_default()
+                )),
+                None => None,
+            }
+        })
+    }
+
+    /// Courses of `menu` whose every step was done, but that were never served.
+    fn cooked_not_served<'m>(&self, menu: &'m [Dish]) -> Vec<&'m str> {
+        let served = self.served();
+        menu.iter()
+            .filter(|dish| {
+                let ended = |action: &str| {
+                    self.log
+                        .iter()
+                        .any(|e| matches!(e, Entry::Ended { dish: d, action: a } if *d == dish.name && a == action))
+                };
+                !served.contains(&dish.name) && dish.steps.iter().all(|st| ended(&st.action))
+            })
+            .map(|dish| dish.name.as_str())
+            .collect()
+    }
+
+    /// Courses of `menu` of which no step has begun.
+    fn never_started<'m>(&self, menu: &'m [Dish]) -> Vec<&'m str> {
+        menu.iter()
+            .filter(|dish| !self.log.iter().any(|e| matches!(e, Entry::Started { dish: d, .. } if *d == dish.name)))
+            .map(|dish| dish.name.as_str())
             .collect()
     }
 
@@ -256,7 +397,28 @@ impl Board {
         let mut s = self.lock();
         s.progress += 1;
         s.notices.push(notice);
+        s.tids.entry(me).or_insert_with(gettid);
         match notice {
+            Notice::Wants(a) if s.holds.get(&me).is_some_and(|h| h.contains(&a)) => {
+                // A lock is not re-entrant: she would wait for herself forever.
+                let last = s.log.iter().rev().find_map(|e| match e {
+                    Entry::Started { action, chef, .. } if *chef == me => Some(action.clone()),
+                    _ => None,
+                });
+                let problem = format!(
+                    "{} asked for the {a:?} while she still held it{}: an appliance is a lock, and a lock is not \
+                     re-entrant, so she would wait for herself forever. Free a step's appliances before the next step \
+                     takes its own: `let _held = kitchen.take_all(&step.needs);` inside the loop body frees them at \
+                     the end of each pass, while `held = kitchen.take_all(..)` takes the new ones before the old are \
+                     dropped",
+                    s.chef_name(me),
+                    last.map(|step| format!(" (she took it for \"{step}\")")).unwrap_or_default()
+                );
+                s.fatal.get_or_insert_with(|| problem.clone());
+                self.changed.notify_all();
+                drop(s);
+                panic!("{problem}");
+            }
             Notice::Wants(a) => {
                 s.wants.insert(me, a);
             }
@@ -283,7 +445,14 @@ impl Board {
         let what = format!("{}: {}", dish.name, step.action);
         let mut s = self.lock();
         s.progress += 1;
-        s.log.push(Entry::Started { dish: dish.name.clone(), action: step.action.clone(), chef: me });
+        s.tids.entry(me).or_insert_with(gettid);
+        s.current.insert(me, (step.action.clone(), step.needs.clone()));
+        s.log.push(Entry::Started {
+            dish: dish.name.clone(),
+            station: dish.station,
+            action: step.action.clone(),
+            chef: me,
+        });
         let held = s.holds.get(&me).cloned().unwrap_or_default();
         let missing: Vec<Appliance> = step.needs.iter().copied().filter(|a| !held.contains(a)).collect();
         if !missing.is_empty() {
@@ -325,6 +494,7 @@ impl Board {
             }
         }
         s.progress += 1;
+        s.current.remove(&thread::current().id());
         s.log.push(Entry::Ended { dish: dish.name.clone(), action: step.action.clone() });
         self.changed.notify_all();
     }
@@ -408,55 +578,112 @@ impl Board {
 }
 
 /// Runs `cook_together` on a thread of its own, the pass, and returns that
-/// thread's id. A kitchen that stops (a loop waiting on a channel nobody closes)
+/// thread's id. With `must_return`, cook_together must also return once every
+/// course is served; without, a kitchen that served everything but does not
+/// return is left to the test that checks returning, and this test goes on. A kitchen that stops (a loop waiting on a channel nobody closes)
 /// fails with a message instead of hanging: the test's own gates never hold
 /// anything up for longer than the patience, so twice that without any news
 /// from the kitchen means it is stuck.
-fn cook_together_in_time(board: &Arc<Board>, menu: &[Dish], work: Work) -> ThreadId {
+fn cook_together_in_time(board: &Arc<Board>, menu: &[Dish], work: Work, must_return: bool) -> ThreadId {
     let (kitchen, owned_menu, serve) = (board.kitchen(), menu.to_vec(), board.serve());
     let (done, finished) = mpsc::channel();
+    let (tell, told) = mpsc::channel();
     let pass = thread::Builder::new()
         .name("the pass".into())
         .spawn(move || {
+            let _ = tell.send(gettid());
             cook_together(&kitchen, &owned_menu, work, serve);
             let _ = done.send(());
         })
         .expect("start the pass");
     let pass_id = pass.thread().id();
+    let pass_tid = told.recv().expect("the pass tells its tid");
     let (mut seen, mut since) = (board.lock().progress, Instant::now());
     loop {
         match finished.recv_timeout(Duration::from_millis(20)) {
             Ok(()) => break,
             Err(RecvTimeoutError::Disconnected) => match pass.join() {
-                Err(panic) => std::panic::resume_unwind(panic),
+                Err(panic) => {
+                    // What the kitchen itself saw says more than the scope's panic.
+                    if let Some(problem) = board.lock().fatal.clone() {
+                        panic!("{problem}");
+                    }
+                    std::panic::resume_unwind(panic)
+                }
                 Ok(()) => break,
             },
             Err(RecvTimeoutError::Timeout) => {}
         }
         let s = board.lock();
+        if let Some(problem) = s.fatal.clone() {
+            drop(s);
+            panic!("{problem}");
+        }
         if s.progress != seen {
             (seen, since) = (s.progress, Instant::now());
         } else if since.elapsed() > 2 * PATIENCE {
-            let served = s.served();
-            if served.len() >= menu.len() {
-                panic!(
-                    "every course was served ({served:?}), but cook_together had not returned {:?} later: \
-                     `for dish in pass` ends only once every Sender of the pass is dropped, the chefs' clones and \
-                     the pass's own (drop yours before the loop), and a chef's `for ticket in rail` only once the \
-                     rail's Sender is dropped",
-                    2 * PATIENCE
-                );
+            if !must_return && s.served().len() >= menu.len() {
+                break;
             }
-            panic!(
-                "the kitchen stopped with {} of {} courses served ({served:?}) and no news for {:?}: is a chef or \
-                 the pass waiting on a channel whose Sender is never dropped, or for a ticket that never comes?",
-                served.len(),
-                menu.len(),
-                2 * PATIENCE
-            );
+            stopped(&s, menu, pass_tid);
         }
     }
     pass_id
+}
+
+/// A kitchen with no news for twice the patience: says what everyone was doing.
+fn stopped(s: &State, menu: &[Dish], pass_tid: i32) -> ! {
+    let served = s.served();
+    let quiet = 2 * PATIENCE;
+    let pass = format!("the pass, the thread that called cook_together, was {}", in_words(pass_tid));
+    if served.len() >= menu.len() {
+        let alive: Vec<ThreadId> = s
+            .chefs()
+            .into_iter()
+            .filter(|c| s.tids.get(c).is_some_and(|t| std::path::Path::new(&format!("/proc/self/task/{t}")).exists()))
+            .collect();
+        if !alive.is_empty() {
+            panic!(
+                "every course was served ({served:?}), but cook_together had not returned {quiet:?} later, and the \
+                 chefs were still there ({}; {pass}): they wait for more tickets. A chef's `for dish in rail` ends \
+                 only once every Sender of her rail is dropped: drop the rails' Senders once every ticket is sent \
+                 (then the chefs go home, and with them their Senders of the pass)",
+                s.scene()
+            );
+        }
+        panic!(
+            "every course was served ({served:?}) and both chefs had gone home, but cook_together had not returned \
+             {quiet:?} later ({pass}): `for dish in pass` ends only once every Sender of the pass is dropped, and \
+             the pass's own is one of them: drop it before the loop"
+        );
+    }
+    let mut text = format!(
+        "the kitchen stopped with {} of {} courses served ({served:?}) and no news for {quiet:?}: {}; {pass}",
+        served.len(),
+        menu.len(),
+        s.scene()
+    );
+    let cooked = s.cooked_not_served(menu);
+    if !cooked.is_empty() {
+        text += &format!("; cooked but never served: {cooked:?}");
+    }
+    let never = s.never_started(menu);
+    if !never.is_empty() {
+        text += &format!("; never started: {never:?}");
+    }
+    if cooked.is_empty() {
+        panic!(
+            "{text}. Is a chef or the pass waiting on a channel whose Sender is never dropped, or for a ticket that \
+             never comes?"
+        );
+    }
+    panic!(
+        "{text}. A finished course was not taken by the pass, which was busy waiting for something else, such as \
+         handing out the next ticket or the chefs going home. On a channel of capacity 0 (`bounded(0)`), or a \
+         full one, a send waits until the other side receives: the chef waits for the pass, and the pass for the \
+         chef. Give the rails and the pass `unbounded()` channels, hand out every ticket, then serve the courses \
+         as they come back"
+    );
 }
 
 /// The first three problems, and how many more there were.
@@ -519,6 +746,21 @@ fn one_chef_cooks_every_course_in_menu_order() {
     let order: Vec<&str> = menu.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(served, order, "one chef cooks the dishes in menu order and serves each as soon as it is done");
     board.assert_every_course_served_once_and_complete(&menu);
+    let late = {
+        let s = board.lock();
+        let at = |matching: &dyn Fn(&Entry) -> bool| s.log.iter().position(matching);
+        menu.windows(2).find_map(|pair| {
+            let served = at(&|e| matches!(e, Entry::Served { dish, .. } if *dish == pair[0].name));
+            let next = at(&|e| matches!(e, Entry::Started { dish, .. } if *dish == pair[1].name));
+            (served > next).then(|| (pair[0].name.clone(), pair[1].name.clone()))
+        })
+    };
+    if let Some((dish, next)) = late {
+        panic!(
+            "the {dish} was served only after the chef had begun the {next}: serve each course as soon as it is \
+             done, before starting the next one"
+        );
+    }
     let chefs: HashSet<ThreadId> = board.chefs_of(&menu, Hot).union(&board.chefs_of(&menu, Cold)).copied().collect();
     assert_eq!(chefs.len(), 1, "one chef cooked on {} threads: cook_alone cooks everything on one thread", chefs.len());
 }
@@ -531,7 +773,7 @@ fn every_step_runs_while_its_chef_holds_what_it_needs() {
     cook_alone(&board.kitchen(), &menu, board.plain_work(), board.serve());
     board.assert_every_step_held_what_it_needs("cooking alone");
     let board = Board::new();
-    cook_together_in_time(&board, &menu, board.plain_work());
+    cook_together_in_time(&board, &crowded_menu(), board.plain_work(), false);
     board.assert_every_step_held_what_it_needs("cooking together");
 }
 
@@ -547,8 +789,25 @@ fn two_chefs_serve_every_course_exactly_once() {
             board.wait_for_served(&["caprese salad", "tiramisu"], "the cold courses to be served");
         }
     }));
-    let pass = cook_together_in_time(&board, &menu, work);
+    let pass = cook_together_in_time(&board, &menu, work, true);
     board.assert_every_course_served_once_and_complete(&menu);
+    for (station, chef) in [(Hot, "hot"), (Cold, "cold")] {
+        let want: Vec<&str> = menu.iter().filter(|d| d.station == station).map(|d| d.name.as_str()).collect();
+        let mut began: Vec<String> = Vec::new();
+        for e in &board.lock().log {
+            if let Entry::Started { dish, station: st, .. } = e
+                && *st == station
+                && !began.contains(dish)
+            {
+                began.push(dish.clone());
+            }
+        }
+        assert!(
+            began == want,
+            "the {chef} chef began her dishes in the order {began:?}, but the menu lists them as {want:?}: each \
+             chef cooks her tickets in the order of the menu"
+        );
+    }
     let (hot, cold) = (board.chefs_of(&menu, Hot), board.chefs_of(&menu, Cold));
     assert_eq!(hot.len(), 1, "the hot dishes were cooked on {} threads: one hot chef cooks every hot dish", hot.len());
     assert_eq!(cold.len(), 1, "the cold dishes were cooked on {} threads: one cold chef cooks them all", cold.len());
@@ -567,25 +826,50 @@ fn two_chefs_serve_every_course_exactly_once() {
 fn the_two_chefs_cook_at_the_same_time() {
     hidden::watchdog();
     let board = Board::new();
-    let menu = five_course_meal();
+    let menu = salad_and_fish();
     // The cold chef at the fridge and the hot chef at the grill must be in at once.
     let rv = Arc::new(Rendezvous::new(2));
     let probe = Arc::clone(&rv);
-    let work = board.work(Box::new(move |_, dish, step| {
+    // When the meeting gave up: what everyone did, who held too much, how many chefs had cooked.
+    type Seen = Option<(String, Option<String>, usize)>;
+    let seen: Arc<Mutex<Seen>> = Arc::default();
+    let saw = Arc::clone(&seen);
+    let work = board.work(Box::new(move |board, dish, step| {
         let meet = [("caprese salad", "take out the mozzarella"), ("grilled sea bass", "grill the fish")];
         if meet.contains(&(dish.name.as_str(), step.action.as_str())) {
-            drop(probe.arrive());
+            let inside = probe.arrive();
+            if !probe.all_met() {
+                let s = board.lock();
+                let cooks: HashSet<ThreadId> = s
+                    .log
+                    .iter()
+                    .filter_map(|e| if let Entry::Started { chef, .. } = e { Some(*chef) } else { None })
+                    .collect();
+                saw.lock().unwrap().get_or_insert_with(|| (s.scene(), s.overreach(), cooks.len()));
+            }
+            drop(inside);
         }
     }));
-    cook_together_in_time(&board, &menu, work);
+    cook_together_in_time(&board, &menu, work, false);
     board.assert_every_course_served_once_and_complete(&menu);
-    assert!(
-        rv.all_met(),
-        "the cold chef taking out the mozzarella and the hot chef grilling the fish were never at work at the same \
-         time (at most {} of 2 at once): start both chefs before either cooks, let each take only what her step \
-         needs, and do not make one chef wait for the other",
-        rv.peak()
-    );
+    if !rv.all_met() {
+        let (scene, overreach, cooks) = seen.lock().unwrap().clone().unwrap_or_default();
+        let why = if let Some(overreach) = overreach {
+            let mut why =
+                format!("{overreach}: take only what a step needs, right before its work, and free it right after");
+            why[..1].make_ascii_uppercase();
+            why
+        } else if cooks <= 1 {
+            "Only one chef had cooked anything: each chef cooks the dishes of her own station, both at once".to_string()
+        } else {
+            "Start both chefs before either cooks, and do not make one chef wait for the other".to_string()
+        };
+        panic!(
+            "the cold chef taking out the mozzarella and the hot chef grilling the fish were never at work at the \
+             same time (at most {} of 2 at once). When the test gave up waiting, {scene}. {why}",
+            rv.peak()
+        );
+    }
 }
 
 #[test]
@@ -594,7 +878,7 @@ fn no_appliance_is_ever_used_by_two_chefs_at_once() {
     let board = Board::new();
     board.lock().contested = HashSet::from(Appliance::ALL);
     let menu = crowded_menu();
-    cook_together_in_time(&board, &menu, board.plain_work());
+    cook_together_in_time(&board, &menu, board.plain_work(), false);
     let crowded = board.lock().crowded.clone();
     assert!(
         crowded.is_empty(),
@@ -612,12 +896,18 @@ fn courses_are_served_as_they_reach_the_pass() {
     let board = Board::new();
     let menu = five_course_meal();
     // The hot chef finishes the soup only once the caprese salad is on the table.
-    let work = board.work(Box::new(|board, dish, step| {
-        if dish.name == "tomato soup" && step.action == "blend the soup" {
-            board.wait_for_served(&["caprese salad"], "the caprese salad to be served");
+    let tiramisu_waited: Arc<Mutex<bool>> = Arc::default();
+    let noted = Arc::clone(&tiramisu_waited);
+    let recipes = menu.clone();
+    let work = board.work(Box::new(move |board, dish, step| {
+        if dish.name == "tomato soup"
+            && step.action == "blend the soup"
+            && !board.wait_for_served(&["caprese salad"], "the caprese salad to be served")
+        {
+            *noted.lock().unwrap() = board.lock().never_started(&recipes).contains(&"tiramisu");
         }
     }));
-    let pass = cook_together_in_time(&board, &menu, work);
+    let pass = cook_together_in_time(&board, &menu, work, false);
     board.assert_every_course_served_once_and_complete(&menu);
     assert!(
         board.servers() == HashSet::from([pass]),
@@ -635,6 +925,16 @@ fn courses_are_served_as_they_reach_the_pass() {
         (ended("caprese salad", "plate the salad"), ended("tomato soup", "blend the soup")),
         (Some(salad), Some(soup)) if salad < soup
     );
+    if salad_done_in_time && *tiramisu_waited.lock().unwrap() {
+        panic!(
+            "the caprese salad was cooked, but not served while the hot chef was still making the soup (waited \
+             {PATIENCE:?}), and the cold chef, done with the salad, had not begun the tiramisu: she was waiting, for \
+             her next ticket or to hand the salad over. Is the pass still handing out tickets, one chef at a time? \
+             A send on a channel of capacity 0 (`bounded(0)`) waits until the chef takes the ticket, and the hot \
+             chef takes her next one only after the soup. Hand out every ticket without waiting (`unbounded()` \
+             rails), then serve each course as it reaches the pass"
+        );
+    }
     if salad_done_in_time {
         panic!(
             "the caprese salad was cooked, but not served while the hot chef was still making the soup (waited \
@@ -656,7 +956,7 @@ fn opposite_orders_do_not_deadlock() {
     let board = Board::new();
     board.lock().hold_first_takes = true;
     let menu = opposite_orders_menu();
-    cook_together_in_time(&board, &menu, board.plain_work());
+    cook_together_in_time(&board, &menu, board.plain_work(), false);
     board.assert_every_course_served_once_and_complete(&menu);
     board.assert_every_step_held_what_it_needs("cooking together");
     assert!(

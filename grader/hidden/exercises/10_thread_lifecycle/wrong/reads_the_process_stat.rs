@@ -127,6 +127,7 @@ pub fn state_letter(stat: &str) -> Option<char> {
 /// file cannot be read).
 pub fn kernel_state(tid: u32) -> Option<char> {
     // NotFound, or ESRCH for a thread caught while exiting: either way it is gone.
+    let _ = tid;
     let stat = fs::read_to_string("/proc/self/stat").ok()?;
     state_letter(&stat)
 }

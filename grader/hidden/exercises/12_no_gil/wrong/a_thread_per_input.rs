@@ -1,7 +1,7 @@
 //! Wrong: starts a thread for every input instead of `workers` threads that share them.
 //! Must fail: under_the_gil_a_waiting_worker_lets_the_others_run, threads_are_exactly_the_asked_number_of_workers
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::thread;
 
 use parking_lot::{Mutex, MutexGuard};

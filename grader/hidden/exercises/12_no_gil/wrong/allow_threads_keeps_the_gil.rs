@@ -41,7 +41,7 @@ impl GilGuard<'_> {
     /// Gives the GIL up while `wait` runs and takes it back before returning,
     /// as CPython does around a call that blocks (reading a socket, sleeping).
     pub fn allow_threads<T>(&mut self, wait: impl FnOnce() -> T) -> T {
-        let _ = &self.held;
+        let _still_held = &self.held;
         wait()
     }
 }

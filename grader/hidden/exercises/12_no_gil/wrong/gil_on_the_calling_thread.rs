@@ -71,6 +71,7 @@ pub fn under_gil_with_io<F>(inputs: &[u64], workers: usize, work: F) -> Vec<u64>
 where
     F: Fn(u64, &mut GilGuard<'_>) -> u64 + Sync,
 {
+    let _ = workers;
     let gil = Gil::new();
     inputs.iter().map(|&x| work(x, &mut gil.acquire())).collect()
 }

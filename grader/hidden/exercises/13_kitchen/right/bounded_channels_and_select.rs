@@ -1,0 +1,119 @@
+//! Right: rails with room for every ticket (`bounded(menu.len())`), a pass of
+//! capacity 0 that the calling thread empties with `select!` while it still
+//! hands out tickets, and `take_all` over a BTreeSet.
+
+mod kitchen;
+
+use std::thread::{self, Scope};
+
+use crossbeam::channel::{self, Sender};
+
+pub use kitchen::{Appliance, Dish, Held, Kitchen, Notice, Station, Step, five_course_meal};
+
+impl Kitchen {
+    /// Takes every appliance in `needs` and returns them held: each one stays
+    /// taken until its [`Held`] in the returned `Vec` is dropped.
+    ///
+    /// Whatever order `needs` lists them in, take them in rank order (the
+    /// order of [`Appliance::ALL`]), so that two chefs can never end up each
+    /// holding what the other is waiting for.
+    pub fn take_all(&self, needs: &[Appliance]) -> Vec<Held<'_>> {
+        // One order for every chef: nobody can hold a later appliance while
+        // waiting for an earlier one, so no circle of waiting can form.
+        let ranked: std::collections::BTreeSet<Appliance> = needs.iter().copied().collect();
+        ranked.into_iter().map(|appliance| self.take(appliance)).collect()
+    }
+}
+
+/// Cooks one dish: its steps in order. Each step runs `work(dish, step)` while
+/// the chef holds every appliance the step needs, and frees them right after.
+pub fn cook_dish<W>(kitchen: &Kitchen, dish: &Dish, work: &W)
+where
+    W: Fn(&Dish, &Step),
+{
+    for step in &dish.steps {
+        // Named, not `_`: the appliances stay taken until the end of this loop body.
+        let _held = kitchen.take_all(&step.needs);
+        work(dish, step);
+    }
+}
+
+/// One chef cooks the whole menu alone: one dish after another, in menu
+/// order, and each course is served (`serve(dish)`) as soon as it is done.
+pub fn cook_alone<W, S>(kitchen: &Kitchen, menu: &[Dish], work: W, mut serve: S)
+where
+    W: Fn(&Dish, &Step),
+    S: FnMut(&Dish),
+{
+    for dish in menu {
+        cook_dish(kitchen, dish, &work);
+        serve(dish);
+    }
+}
+
+/// Two chefs share the kitchen: the hot chef cooks the `Station::Hot` dishes,
+/// the cold chef the `Station::Cold` ones, each on a thread of her own and each
+/// her dishes in menu order. They cook at the same time, sharing the oven,
+/// the grill and the fridge.
+///
+/// The calling thread is the pass: it hands each chef her tickets over a
+/// channel, and serves every course (`serve(dish)`) as soon as a chef sends it
+/// back, while the chefs are still cooking. It returns once every course has
+/// been served and both chefs have finished.
+pub fn cook_together<W, S>(kitchen: &Kitchen, menu: &[Dish], work: W, mut serve: S)
+where
+    W: Fn(&Dish, &Step) + Sync,
+    S: FnMut(&Dish),
+{
+    let work = &work;
+    thread::scope(|scope| {
+        let (to_pass, pass) = channel::bounded::<&Dish>(0);
+        let hot = start_chef(scope, "hot chef", kitchen, work, to_pass.clone(), menu.len());
+        let cold = start_chef(scope, "cold chef", kitchen, work, to_pass, menu.len());
+        let mut tickets = menu.iter();
+        let mut next = tickets.next();
+        // Hand out tickets and serve whatever comes back, whichever is ready first.
+        while let Some(dish) = next {
+            let rail = if dish.station == Station::Hot { &hot } else { &cold };
+            channel::select! {
+                send(rail, dish) -> sent => {
+                    sent.expect("a chef left the kitchen before her last ticket");
+                    next = tickets.next();
+                }
+                recv(pass) -> done => serve(done.expect("the chefs are still cooking")),
+            }
+        }
+        drop((hot, cold));
+        for dish in pass {
+            serve(dish);
+        }
+    });
+}
+
+/// Starts a chef on a thread of her own: she cooks every ticket that comes
+/// down her rail, in order, and sends each finished dish to the pass. Returns
+/// her rail.
+fn start_chef<'scope, 'env, W>(
+    scope: &'scope Scope<'scope, 'env>,
+    name: &str,
+    kitchen: &'env Kitchen,
+    work: &'env W,
+    to_pass: Sender<&'env Dish>,
+    room: usize,
+) -> Sender<&'env Dish>
+where
+    W: Fn(&Dish, &Step) + Sync,
+{
+    let (rail, tickets) = channel::bounded::<&Dish>(room);
+    thread::Builder::new()
+        .name(name.to_string())
+        .spawn_scoped(scope, move || {
+            for dish in tickets {
+                cook_dish(kitchen, dish, work);
+                // The pass is gone only if the caller panicked: nobody to serve.
+                let _ = to_pass.send(dish);
+            }
+        })
+        .expect("the OS could not start a chef");
+    rail
+}

@@ -1,0 +1,86 @@
+//! Right: no ticket rails: each chef goes through the menu herself and cooks the
+//! dishes of her station; finished courses reach the pass over one crossbeam
+//! channel, received with `recv` until every chef has hung up.
+
+mod kitchen;
+
+use std::thread;
+
+use crossbeam::channel;
+
+pub use kitchen::{Appliance, Dish, Held, Kitchen, Notice, Station, Step, five_course_meal};
+
+impl Kitchen {
+    /// Takes every appliance in `needs` and returns them held: each one stays
+    /// taken until its [`Held`] in the returned `Vec` is dropped.
+    ///
+    /// Whatever order `needs` lists them in, take them in rank order (the
+    /// order of [`Appliance::ALL`]), so that two chefs can never end up each
+    /// holding what the other is waiting for.
+    pub fn take_all(&self, needs: &[Appliance]) -> Vec<Held<'_>> {
+        // One order for every chef: nobody can hold a later appliance while
+        // waiting for an earlier one, so no circle of waiting can form.
+        let mut order = needs.to_vec();
+        order.sort();
+        order.into_iter().map(|appliance| self.take(appliance)).collect()
+    }
+}
+
+/// Cooks one dish: its steps in order. Each step runs `work(dish, step)` while
+/// the chef holds every appliance the step needs, and frees them right after.
+pub fn cook_dish<W>(kitchen: &Kitchen, dish: &Dish, work: &W)
+where
+    W: Fn(&Dish, &Step),
+{
+    for step in &dish.steps {
+        // Named, not `_`: the appliances stay taken until the end of this loop body.
+        let _held = kitchen.take_all(&step.needs);
+        work(dish, step);
+    }
+}
+
+/// One chef cooks the whole menu alone: one dish after another, in menu
+/// order, and each course is served (`serve(dish)`) as soon as it is done.
+pub fn cook_alone<W, S>(kitchen: &Kitchen, menu: &[Dish], work: W, mut serve: S)
+where
+    W: Fn(&Dish, &Step),
+    S: FnMut(&Dish),
+{
+    for dish in menu {
+        cook_dish(kitchen, dish, &work);
+        serve(dish);
+    }
+}
+
+/// Two chefs share the kitchen: the hot chef cooks the `Station::Hot` dishes,
+/// the cold chef the `Station::Cold` ones, each on a thread of her own and each
+/// her dishes in menu order. They cook at the same time, sharing the oven,
+/// the grill and the fridge.
+///
+/// The calling thread is the pass: it hands each chef her tickets over a
+/// channel, and serves every course (`serve(dish)`) as soon as a chef sends it
+/// back, while the chefs are still cooking. It returns once every course has
+/// been served and both chefs have finished.
+pub fn cook_together<W, S>(kitchen: &Kitchen, menu: &[Dish], work: W, mut serve: S)
+where
+    W: Fn(&Dish, &Step) + Sync,
+    S: FnMut(&Dish),
+{
+    let work = &work;
+    thread::scope(|scope| {
+        let (to_pass, pass) = channel::unbounded::<&Dish>();
+        for station in [Station::Hot, Station::Cold] {
+            let to_pass = to_pass.clone();
+            scope.spawn(move || {
+                for dish in menu.iter().filter(|d| d.station == station) {
+                    cook_dish(kitchen, dish, work);
+                    let _ = to_pass.send(dish);
+                }
+            });
+        }
+        drop(to_pass);
+        while let Ok(dish) = pass.recv() {
+            serve(dish);
+        }
+    });
+}
