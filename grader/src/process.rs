@@ -122,6 +122,7 @@ pub fn run_in(mut cmd: Command, limits: &Limits, cell: Option<&Cell>) -> std::io
         (libc::RLIMIT_NPROC, limits.user_tasks),
     ];
     let procs = cell.map(|c| c.procs_path().clone());
+    die_with_parent(&mut cmd);
     // SAFETY: between fork and exec only async-signal-safe calls run
     // (setrlimit, and open/write/close to join the cgroup).
     unsafe {
@@ -176,6 +177,7 @@ pub struct Background {
 /// Starts `cmd` in the background with no input or output.
 pub fn start_background(mut cmd: Command) -> std::io::Result<Background> {
     cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
+    die_with_parent(&mut cmd);
     Ok(Background { child: cmd.spawn()? })
 }
 
@@ -183,7 +185,28 @@ pub fn start_background(mut cmd: Command) -> std::io::Result<Background> {
 /// that talks to a tool of ours; killed with its group when dropped.
 pub fn start_piped(mut cmd: Command) -> std::io::Result<Background> {
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).process_group(0);
+    die_with_parent(&mut cmd);
     Ok(Background { child: cmd.spawn()? })
+}
+
+/// Every child runs in a process group of its own, out of reach of the
+/// terminal's Ctrl-C: should this process die (Ctrl-C, a kill), the kernel
+/// kills the child too, so a deadlocked test is not left running for ever.
+/// (Its own children are the timeout's and the cgroup's to end, which die with
+/// us; the child's death closes most of them.)
+fn die_with_parent(cmd: &mut Command) {
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: prctl and getppid are async-signal-safe system calls.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            // Died before the request took effect: nobody is left to wait for us.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
 }
 
 impl Background {

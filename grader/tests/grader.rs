@@ -267,6 +267,10 @@ fn processes_of(course: &Path, needle: &str) -> usize {
 }
 
 fn processes(needle: &str, keep: impl Fn(&Path) -> bool) -> usize {
+    pids(needle, keep).len()
+}
+
+fn pids(needle: &str, keep: impl Fn(&Path) -> bool) -> Vec<libc::pid_t> {
     fs::read_dir("/proc")
         .unwrap()
         .flatten()
@@ -274,7 +278,43 @@ fn processes(needle: &str, keep: impl Fn(&Path) -> bool) -> usize {
             let cmdline = fs::read(e.path().join("cmdline")).unwrap_or_default();
             String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle) && keep(&e.path())
         })
-        .count()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn a_killed_grader_takes_its_test_processes_with_it() {
+    let course = fixture_course("orphans");
+    let scratch = fs::canonicalize({
+        fs::create_dir_all(scratch_of(&course)).unwrap();
+        scratch_of(&course)
+    })
+    .unwrap();
+    let in_scratch = |pid: &Path| fs::read_link(pid.join("cwd")).is_ok_and(|cwd| cwd.starts_with(&scratch));
+    let mut grader = std::process::Command::new(env!("CARGO_BIN_EXE_grader"));
+    grader.args(["--course"]).arg(&*course).arg("--scratch").arg(&scratch);
+    grader.arg("--target-dir").arg(Path::new(REPO).join("target/threadlings/target")).arg("leaves_child");
+    let mut grader = grader.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    // The test that waits on its sleeper is running: the grader dies mid-grade,
+    // the way Ctrl-C would end it (the test's process group gets no SIGINT).
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    while processes("hangs_on_its_sleeper", in_scratch) == 0 {
+        assert!(std::time::Instant::now() < deadline, "the hanging test never started");
+        assert!(grader.try_wait().unwrap().is_none(), "the grader ended before the test started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    grader.kill().unwrap();
+    grader.wait().unwrap();
+    let gone = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(10));
+        processes("hangs_on_its_sleeper", in_scratch) == 0
+    });
+    // The test's own sleeper is past the kernel's reach here: clear it up.
+    for pid in pids(SLEEPER_MARKER, in_scratch) {
+        // SAFETY: a plain kill of a process this test made.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    assert!(gone, "the test process outlived the grader that ran it");
 }
 
 #[test]
