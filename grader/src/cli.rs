@@ -187,7 +187,7 @@ fn run(argv: Vec<std::ffi::OsString>) -> Result<u8, Error> {
     match cli.command {
         None => grade_command(&course, cli.exercises, cli.grade, runner, &cwd),
         Some(Cmd::List) => {
-            print(&progress::render_list(&standings(&course)?));
+            print(&progress::render_list(&progress::read(&course)?));
             Ok(exit::PASSED)
         }
         Some(Cmd::Hint { exercise, n }) => hint(&course, &exercise, n.map_or(1, usize::from)),
@@ -209,11 +209,6 @@ fn runner(args: &RunnerArgs) -> Runner {
     runner.scratch = args.scratch.clone();
     runner.target_dir = args.target_dir.clone();
     runner
-}
-
-fn standings(course: &Course) -> Result<Vec<progress::Standing>, Error> {
-    let (records, _) = history::read(&course.paths.history)?;
-    Ok(progress::standings(course, &records))
 }
 
 fn one<'a>(course: &'a Course, name: &str) -> Result<&'a Exercise, Error> {
@@ -345,7 +340,7 @@ fn after_a_pass(course: &Course, report: &Report) -> Result<String, Error> {
     }
     let ids: Vec<&str> = report.exercises.iter().map(|e| e.id.as_str()).collect();
     let mut text = format!("Compare with the reference solution: `cargo grade solution {}`.\n", ids[0]);
-    match progress::current(&standings(course)?) {
+    match progress::current(&progress::read(course)?) {
         Some(next) => text.push_str(&format!("Next: {} {}: `cargo grade {}`.\n", next.id, next.title, next.id)),
         None => text.push_str("Every exercise is done. Well done!\n"),
     }
@@ -401,7 +396,7 @@ fn reset_command(course: &Course, name: &str, yes: bool) -> Result<u8, Error> {
 
 fn solution_command(course: &Course, name: &str, give_up: bool) -> Result<u8, Error> {
     let ex = one(course, name)?;
-    let standing = standings(course)?.into_iter().find(|s| s.id == ex.id).expect("every exercise has a standing");
+    let standing = progress::read(course)?.into_iter().find(|s| s.id == ex.id).expect("every exercise has a standing");
     if standing.state != progress::State::Done && !give_up {
         let best = standing.best.map_or("not graded yet".to_string(), |b| format!("best {b}/{}", standing.max));
         print(&format!(

@@ -37,6 +37,12 @@ pub struct Standing {
     pub attempts: usize,
 }
 
+/// The standing of every exercise of `course`, from its progress history.
+pub fn read(course: &Course) -> Result<Vec<Standing>, crate::error::Error> {
+    let (records, _) = crate::history::read(&course.paths.history)?;
+    Ok(standings(course, &records))
+}
+
 /// The standing of every exercise of `course`, in catalogue order.
 pub fn standings(course: &Course, records: &[Record]) -> Vec<Standing> {
     course

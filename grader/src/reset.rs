@@ -116,14 +116,15 @@ fn backup_dir(course: &Course, ex: &Exercise) -> Result<PathBuf, Error> {
     Ok(dir)
 }
 
-fn copy_tree(from: &Path, to: &Path) -> Result<(), Error> {
-    fs::create_dir_all(to).map_err(|e| Error::io("create the backup", to, e))?;
-    for entry in fs::read_dir(from).map_err(|e| Error::io("read your sources", from, e))?.flatten() {
+/// Copies every file under `from` to `to`, creating folders as needed.
+pub fn copy_tree(from: &Path, to: &Path) -> Result<(), Error> {
+    fs::create_dir_all(to).map_err(|e| Error::io("create a folder", to, e))?;
+    for entry in fs::read_dir(from).map_err(|e| Error::io("read a folder", from, e))?.flatten() {
         let target = to.join(entry.file_name());
         if entry.file_type().is_ok_and(|t| t.is_dir()) {
             copy_tree(&entry.path(), &target)?;
         } else {
-            fs::copy(entry.path(), &target).map_err(|e| Error::io("back up a file", &entry.path(), e))?;
+            fs::copy(entry.path(), &target).map_err(|e| Error::io("copy a file", &entry.path(), e))?;
         }
     }
     Ok(())

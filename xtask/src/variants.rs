@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use grader::catalogue::Course;
 use grader::error::Error;
+use grader::reset::copy_tree;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -119,21 +120,8 @@ pub fn materialize(course: &Course, variants: &[&Variant], root: &Path) -> Resul
     let _ = fs::remove_dir_all(root);
     for v in variants {
         let src = root.join(v.key()).join(&v.dir).join("src");
-        copy_dir(&course.paths.solutions.join(&v.dir).join("src"), &src)?;
+        copy_tree(&course.paths.solutions.join(&v.dir).join("src"), &src)?;
         fs::copy(&v.file, src.join("lib.rs")).map_err(|e| Error::io("copy a solution variant", &v.file, e))?;
-    }
-    Ok(())
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
-    fs::create_dir_all(to).map_err(|e| Error::io("create a directory", to, e))?;
-    for entry in fs::read_dir(from).map_err(|e| Error::io("read a solution", from, e))?.flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            fs::copy(entry.path(), &target).map_err(|e| Error::io("copy a solution file", &entry.path(), e))?;
-        }
     }
     Ok(())
 }
