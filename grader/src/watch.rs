@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
-use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEventKind, KeyModifiers};
-use crossterm::terminal;
+use console::{Key, Term};
 use notify::RecursiveMode;
 use notify::event::{EventKind, ModifyKind};
 use notify_debouncer_full::{DebounceEventResult, new_debouncer};
@@ -57,11 +56,11 @@ pub fn run(course: &Course, opts: WatchOptions) -> Result<u8, Error> {
             }
         }
     };
-    read_keys(interactive, tx);
+    let ready = read_keys(interactive, tx);
     let mut watch = Watch { course, opts: &opts, screen: &mut screen, mode, current: 0, hints_shown: 0, passed: false };
     watch.current = watch.start_index()?;
     watch.grade_current()?;
-    watch.event_loop(&rx)
+    watch.event_loop(&rx, &ready)
 }
 
 struct Watch<'a> {
@@ -96,9 +95,16 @@ impl Watch<'_> {
         progress::read(self.course).unwrap_or_else(|_| progress::standings(self.course, &[]))
     }
 
-    fn event_loop(&mut self, rx: &Receiver<Event>) -> Result<u8, Error> {
+    /// `ready` lets the key reader take one more key: it waits between keys, so
+    /// after the last one (quit) nothing holds the terminal in raw mode.
+    fn event_loop(&mut self, rx: &Receiver<Event>, ready: &Sender<()>) -> Result<u8, Error> {
         let mut confirm_reset = false;
+        let _ = ready.send(());
         while let Ok(event) = rx.recv() {
+            let quits = matches!(event, Event::Quit | Event::Key('q')) && !confirm_reset;
+            if !quits && !matches!(event, Event::Changed(_)) {
+                let _ = ready.send(());
+            }
             if confirm_reset {
                 confirm_reset = false;
                 if matches!(event, Event::Key('y') | Event::Key('Y')) {
@@ -291,54 +297,53 @@ fn watch_files(dir: &Path, tx: Sender<Event>) -> Result<impl Drop, String> {
     Ok(debouncer)
 }
 
-/// Keys from the terminal (raw mode), or lines from a pipe: a line's first
-/// letter is a key, an empty line is Enter.
-fn read_keys(interactive: bool, tx: Sender<Event>) {
+/// Keys from the terminal (one at a time, raw), or lines from a pipe: a
+/// line's first letter is a key, an empty line is Enter. The reader reads a
+/// key only after each signal on the returned sender.
+fn read_keys(interactive: bool, tx: Sender<Event>) -> Sender<()> {
+    let (ready, go) = mpsc::channel::<()>();
     std::thread::spawn(move || {
-        if interactive {
-            while let Ok(e) = event::read() {
-                let TermEvent::Key(key) = e else { continue };
-                if key.kind != KeyEventKind::Press {
-                    continue;
+        let term = Term::stdout();
+        let mut line = String::new();
+        while go.recv().is_ok() {
+            let event = if interactive {
+                match term.read_key_raw() {
+                    Ok(Key::CtrlC | Key::Escape) => Event::Quit,
+                    Ok(Key::Enter) => Event::Enter,
+                    Ok(Key::Char(c)) => Event::Key(c.to_ascii_lowercase()),
+                    Ok(_) => Event::Key(' '),
+                    Err(_) => Event::Quit,
                 }
-                let sent = match key.code {
-                    KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => tx.send(Event::Quit),
-                    KeyCode::Char(c) => tx.send(Event::Key(c.to_ascii_lowercase())),
-                    KeyCode::Enter => tx.send(Event::Enter),
-                    KeyCode::Esc => tx.send(Event::Quit),
-                    _ => Ok(()),
-                };
-                if sent.is_err() {
-                    break;
-                }
-            }
-        } else {
-            let mut line = String::new();
-            while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
-                let event = line.trim().chars().next().map_or(Event::Enter, Event::Key);
-                if tx.send(event).is_err() {
-                    break;
-                }
+            } else {
                 line.clear();
+                match std::io::stdin().read_line(&mut line) {
+                    Ok(n) if n > 0 => line.trim().chars().next().map_or(Event::Enter, Event::Key),
+                    _ => Event::Quit,
+                }
+            };
+            if tx.send(event).is_err() {
+                break;
             }
-            let _ = tx.send(Event::Quit);
         }
     });
+    ready
 }
 
 fn shown(course: &Course, path: &Path) -> String {
     path.strip_prefix(&course.root).unwrap_or(path).display().to_string()
 }
 
-/// The terminal: raw mode for single keys while watch runs, restored on drop.
+/// The terminal while watch runs: keys neither echoed nor line-buffered nor
+/// turned into signals (Ctrl-C is a key that quits cleanly), restored on drop.
 struct Screen {
     raw: bool,
+    saved: Option<libc::termios>,
 }
 
 impl Screen {
     fn new(interactive: bool) -> Result<Screen, Error> {
-        let raw = interactive && terminal::enable_raw_mode().is_ok();
-        Ok(Screen { raw })
+        let saved = if interactive { quiet_keys() } else { None };
+        Ok(Screen { raw: saved.is_some(), saved })
     }
 
     fn style(&self) -> render::Style {
@@ -347,18 +352,13 @@ impl Screen {
 
     fn clear(&mut self) {
         if self.raw {
-            let _ = crossterm::execute!(
-                std::io::stdout(),
-                terminal::Clear(terminal::ClearType::All),
-                crossterm::cursor::MoveTo(0, 0)
-            );
+            let _ = Term::stdout().clear_screen();
         }
     }
 
-    /// Prints `text` and a newline; raw mode needs carriage returns spelled out.
+    /// Prints `text` and a newline.
     fn say(&mut self, text: &str) {
-        let text = text.trim_end_matches('\n');
-        let text = if self.raw { text.replace('\n', "\r\n") + "\r\n" } else { format!("{text}\n") };
+        let text = format!("{}\n", text.trim_end_matches('\n'));
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     }
@@ -366,8 +366,26 @@ impl Screen {
 
 impl Drop for Screen {
     fn drop(&mut self) {
-        if self.raw {
-            let _ = terminal::disable_raw_mode();
+        if let Some(saved) = self.saved {
+            // SAFETY: `saved` came from `tcgetattr` on the same descriptor.
+            unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSADRAIN, &saved) };
         }
     }
+}
+
+/// Switches the terminal on stdin to unechoed single keys; returns the
+/// settings to restore, or `None` when stdin is no terminal.
+fn quiet_keys() -> Option<libc::termios> {
+    // SAFETY: a zeroed termios is a valid buffer for `tcgetattr` to fill.
+    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: plain calls on stdin with a valid termios pointer.
+    if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut saved) } != 0 {
+        return None;
+    }
+    let mut quiet = saved;
+    quiet.c_lflag &= !(libc::ICANON | libc::ECHO | libc::ISIG | libc::IEXTEN);
+    quiet.c_cc[libc::VMIN] = 1;
+    quiet.c_cc[libc::VTIME] = 0;
+    // SAFETY: as above.
+    (unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSADRAIN, &quiet) } == 0).then_some(saved)
 }
