@@ -145,7 +145,8 @@ enum Profile {
     /// pay off there, and line tables let deadlock reports name their frames.
     Learner,
     /// The course check's batches: hundreds of crates graded for verdicts only,
-    /// so no debug info at all and no caches, to keep the disk they take small.
+    /// so no debug info, no symbol tables (a third of each test executable) and
+    /// no caches, to keep the disk they take small.
     Check,
     /// Anything else (the reference solutions): line tables, no caches.
     Other,
@@ -170,7 +171,7 @@ fn workspace_manifest(course: &Course, members: &[String], profile: Profile) -> 
     // Nothing optimised anywhere, no debug info in dependencies.
     let incremental = profile == Profile::Learner;
     let (debug, strip) = match profile {
-        Profile::Check => ("false", "\"debuginfo\""),
+        Profile::Check => ("false", "\"symbols\""),
         _ => ("\"line-tables-only\"", "false"),
     };
     format!(
