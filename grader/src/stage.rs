@@ -168,7 +168,8 @@ fn workspace_manifest(course: &Course, members: &[String], profile: Profile) -> 
         deps.push_str(&format!("{name} = {spec}\n"));
     }
     let members = toml::Value::Array(members.iter().cloned().map(toml::Value::String).collect());
-    // Nothing optimised anywhere, no debug info in dependencies.
+    // Nothing optimised anywhere. Dependencies get no debug info and, as in
+    // a release, no debug assertions: smaller executables, same learner code.
     let incremental = profile == Profile::Learner;
     let (debug, strip) = match profile {
         Profile::Check => ("false", "\"symbols\""),
@@ -179,7 +180,7 @@ fn workspace_manifest(course: &Course, members: &[String], profile: Profile) -> 
          [workspace]\nresolver = \"3\"\nmembers = {members}\n\n\
          [workspace.dependencies]\n{deps}\n\
          [profile.dev]\nopt-level = 0\ndebug = {debug}\nstrip = {strip}\nincremental = {incremental}\n\n\
-         [profile.dev.package.\"*\"]\ndebug = false\n"
+         [profile.dev.package.\"*\"]\ndebug = false\ndebug-assertions = false\noverflow-checks = false\n"
     )
 }
 
