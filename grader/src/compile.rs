@@ -166,10 +166,10 @@ pub fn neutralize_cargo_env(cmd: &mut Command) {
     }
     // Set values also take precedence over a `.cargo/config.toml`. Compressed
     // debug sections halve every test executable on disk; backtraces (the
-    // deadlock reports) still read them.
+    // deadlock reports) still read them. Wrappers are unset, not set empty:
+    // an empty one turns off cargo's cache of `rustc -vV`, five extra rustc
+    // starts on every grade.
     cmd.env("CARGO_ENCODED_RUSTFLAGS", "-Clink-arg=-Wl,--compress-debug-sections=zlib")
-        .env("RUSTC_WRAPPER", "")
-        .env("RUSTC_WORKSPACE_WRAPPER", "")
         .env_remove("RUSTFLAGS")
         .env("CARGO_TERM_COLOR", "never");
 }

@@ -89,9 +89,17 @@ pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
         Mode::Solutions => ("solutions", &course.paths.solutions),
     };
     let submissions: Vec<Submission> = selected.iter().map(|ex| Submission::new(ex, key, sources)).collect();
-    let mut results = grade_batch(course, key, &submissions, &opts.runner, &|_| {})?;
-    for (result, ex) in results.iter_mut().zip(&selected) {
-        if let Some((secs, stamp)) = last_commit(&course.root, &sources.join(&ex.dir).join("src")) {
+    // Submission times come from git while cargo builds: off the critical path.
+    let (results, commits) = std::thread::scope(|s| {
+        let commits = s.spawn(|| {
+            selected.iter().map(|ex| last_commit(&course.root, &sources.join(&ex.dir).join("src"))).collect::<Vec<_>>()
+        });
+        let results = grade_batch(course, key, &submissions, &opts.runner, &|_| {});
+        (results, commits.join().unwrap_or_else(|_| vec![None; selected.len()]))
+    });
+    let mut results = results?;
+    for ((result, ex), commit) in results.iter_mut().zip(&selected).zip(commits) {
+        if let Some((secs, stamp)) = commit {
             result.late = ex.due_secs().map(|due| secs > due);
             result.submitted_at = Some(stamp);
         }
