@@ -5,15 +5,12 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::error::Error;
+use crate::limits;
 use crate::process::{self, Exit, Limits};
-
-/// A build that takes longer than this is stuck, not slow.
-const BUILD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// The outcome for one staged crate, keyed by its manifest path.
 #[derive(Debug)]
@@ -80,7 +77,7 @@ pub fn build(
         // Cargo writes to a pipe here: ask for its progress bar all the same.
         cmd.args(["--config", "term.progress.when='always'", "--config", "term.progress.width=80"]);
     }
-    let limits = Limits { echo_stderr: show, ..Limits::tool(BUILD_TIMEOUT) };
+    let limits = Limits { echo_stderr: show, ..Limits::tool(limits::BUILD_TIMEOUT) };
     let finished = process::run(cmd, &limits).map_err(|e| Error::Tool {
         tool: cargo().display().to_string(),
         why: format!("could not start it ({e}): install Rust with rustup (https://rustup.rs) and try again"),
@@ -117,7 +114,7 @@ pub fn build(
         }
         let message = match errors.remove(manifest) {
             Some(list) => shown_errors(list),
-            None if finished.exit == Some(Exit::Code(0)) => "cargo built no hidden test executable".into(),
+            None if finished.exit == Exit::Code(0) => "cargo built no hidden test executable".into(),
             None => {
                 // No diagnostic of this crate's own: cargo itself failed (registry, lock, toolchain).
                 let stderr = finished.stderr.text();

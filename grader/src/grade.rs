@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::catalogue::{Course, Exercise, TestSpec};
 use crate::compile::{self, Built};
 use crate::error::Error;
+use crate::limits;
 use crate::model::{ExerciseResult, Mode, Report, Status, TestResult};
 use crate::process;
 use crate::run::{self, Job};
@@ -113,8 +114,8 @@ pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
 pub fn last_commit(repo: &Path, path: &Path) -> Option<(u64, String)> {
     let mut cmd = std::process::Command::new("git");
     cmd.current_dir(repo).args(["log", "-1", "--format=%ct %cI", "--"]).arg(path);
-    let done = process::run(cmd, &process::Limits::tool(std::time::Duration::from_secs(30))).ok()?;
-    if done.exit != Some(process::Exit::Code(0)) {
+    let done = process::run(cmd, &process::Limits::tool(limits::GIT_TIMEOUT)).ok()?;
+    if done.exit != process::Exit::Code(0) {
         return None;
     }
     let text = done.stdout.text();
@@ -166,7 +167,7 @@ pub fn grade_batch(
     for (owner, _) in submissions.iter().enumerate().filter(|(i, _)| !jobs.iter().any(|j| j.owner == *i)) {
         done(owner);
     }
-    let sandbox = Sandbox::detect(run::TASK_CAP);
+    let sandbox = Sandbox::detect(limits::TASK_CAP);
     let bar = if runner.show_progress { ProgressBar::new(jobs.len() as u64) } else { ProgressBar::hidden() };
     bar.set_style(
         ProgressStyle::with_template("running hidden tests [{bar:30}] {pos}/{len}")
@@ -179,10 +180,8 @@ pub fn grade_batch(
             done(owner);
         }
     };
-    let outcomes = run::run_all(&jobs, runner.jobs, &sandbox, &job_done);
+    let mut outcomes = run::run_all(&jobs, runner.jobs, &sandbox, &job_done);
     bar.finish_and_clear();
-    let mut outcomes: HashMap<(usize, &str), run::Outcome> =
-        jobs.iter().zip(outcomes).map(|(job, o)| ((job.owner, job.name.as_str()), o)).collect();
 
     let mut results = Vec::new();
     for (owner, (sub, plan)) in submissions.iter().zip(plans).enumerate() {
@@ -194,13 +193,17 @@ pub fn grade_batch(
                 let tests = wanted.map(|t| not_run(t, Status::NotBuilt, "the exercise did not build")).collect();
                 (relabel(&message), tests)
             }
+            Plan::NotRun(why) => {
+                let tests = wanted.map(|t| not_run(t, Status::NotRun, &relabel(&why))).collect();
+                (String::new(), tests)
+            }
             Plan::Run { names, .. } => {
                 let tests = wanted
                     .map(|spec| {
                         if !names.contains(&spec.name) {
-                            return not_run(spec, Status::NotBuilt, "this hidden test is missing from the test build (a course bug: run `cargo xtask check`)");
+                            return not_run(spec, Status::NotRun, "this hidden test is missing from the test build (a course bug: run `cargo xtask check`)");
                         }
-                        let o = outcomes.remove(&(owner, spec.name.as_str())).expect("one outcome per job");
+                        let o = outcomes.remove(&(owner, spec.name.clone())).expect("one outcome per job");
                         TestResult {
                             name: spec.name.clone(),
                             status: o.status,
@@ -227,8 +230,14 @@ pub fn default_scratch(course: &Course) -> PathBuf {
 }
 
 enum Plan {
+    /// The learner's code did not build, or its sources are missing.
     NotBuilt(String),
-    Run { exe: PathBuf, names: Vec<String> },
+    /// The grader could not run the tests (a course or environment problem).
+    NotRun(String),
+    Run {
+        exe: PathBuf,
+        names: Vec<String>,
+    },
 }
 
 fn plan(ex: &Exercise, staged: &Result<Staged, String>, built: &HashMap<PathBuf, Built>, ws: &Path) -> Plan {
@@ -239,10 +248,10 @@ fn plan(ex: &Exercise, staged: &Result<Staged, String>, built: &HashMap<PathBuf,
     match built.get(&staged.manifest) {
         Some(Built::Test(exe)) => match run::list(exe, ws) {
             Ok(names) => Plan::Run { exe: exe.clone(), names },
-            Err(why) => Plan::NotBuilt(why),
+            Err(why) => Plan::NotRun(why),
         },
         Some(Built::Errors(message)) => Plan::NotBuilt(message.clone()),
-        None => Plan::NotBuilt(format!("no build result for exercise {}", ex.id)),
+        None => Plan::NotRun(format!("cargo reported no build result for exercise {} (a grader bug)", ex.id)),
     }
 }
 

@@ -12,7 +12,11 @@ pub enum Status {
     Failed,
     TimedOut,
     Crashed,
+    /// The learner's code did not compile, or its sources are missing.
     NotBuilt,
+    /// The grader could not run the test: its executable would not start, or
+    /// the course is broken. Nothing about the learner's code.
+    NotRun,
 }
 
 impl Status {
@@ -23,6 +27,7 @@ impl Status {
             Status::TimedOut => "timed out",
             Status::Crashed => "crashed",
             Status::NotBuilt => "not built",
+            Status::NotRun => "not run",
         }
     }
 }

@@ -46,10 +46,26 @@ impl Limits {
     }
 }
 
+/// How a process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Code(i32),
     Signal(i32),
+    /// Still running at its deadline: the grader killed it.
+    TimedOut,
+    /// Neither a code nor a signal (the platform did not say).
+    Unknown,
+}
+
+/// One thread of a process stopped at its deadline, as `/proc` showed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadState {
+    /// `main` for the process's first thread (libtest's harness).
+    pub name: String,
+    /// The kernel's state letter: `R`, `S`, `D`, `T`, `Z`...
+    pub state: Option<char>,
+    /// The kernel function the thread sleeps in, if any.
+    pub wchan: Option<String>,
 }
 
 /// Captured output of one stream: its first bytes, and how many were dropped.
@@ -96,12 +112,12 @@ impl Capped {
 #[derive(Debug)]
 pub struct Finished {
     /// `None` when the child was killed for running out of time.
-    pub exit: Option<Exit>,
+    pub exit: Exit,
     pub stdout: Capped,
     pub stderr: Capped,
     pub elapsed: Duration,
     /// What the child's threads were doing when time ran out, read from /proc.
-    pub stuck_threads: Option<String>,
+    pub stuck_threads: Vec<ThreadState>,
 }
 
 /// Runs `cmd` to completion or until `limits.timeout`, then kills its process group.
@@ -150,12 +166,12 @@ pub fn run_in(mut cmd: Command, limits: &Limits, cell: Option<&Cell>) -> std::io
         let _ = tx.send(child.wait());
     });
     let (exit, stuck_threads) = match rx.recv_timeout(limits.timeout) {
-        Ok(status) => (Some(to_exit(status?)), None),
+        Ok(status) => (to_exit(status?), Vec::new()),
         Err(_) => {
-            let stuck = describe_threads(pid);
+            let stuck = threads_of(pid);
             kill_group(pid);
             let _ = rx.recv();
-            (None, Some(stuck))
+            (Exit::TimedOut, stuck)
         }
     };
     let elapsed = start.elapsed();
@@ -238,7 +254,7 @@ fn to_exit(status: std::process::ExitStatus) -> Exit {
     match (status.code(), status.signal()) {
         (Some(code), _) => Exit::Code(code),
         (None, Some(sig)) => Exit::Signal(sig),
-        (None, None) => Exit::Code(-1),
+        (None, None) => Exit::Unknown,
     }
 }
 
@@ -275,45 +291,30 @@ fn collect(reader: Reader) -> Capped {
     })
 }
 
-/// One line per thread of `pid`: name, kernel state and wait channel.
-fn describe_threads(pid: libc::pid_t) -> String {
-    let task_dir = format!("/proc/{pid}/task");
-    let Ok(entries) = std::fs::read_dir(&task_dir) else {
-        return String::new();
+/// The threads of `pid` in the order the kernel numbered them.
+fn threads_of(pid: libc::pid_t) -> Vec<ThreadState> {
+    let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
     };
-    let mut lines: Vec<(u64, String)> = entries
+    let mut threads: Vec<(u64, ThreadState)> = entries
         .flatten()
         .filter_map(|e| {
             let tid: u64 = e.file_name().to_str()?.parse().ok()?;
             let read = |f: &str| std::fs::read_to_string(e.path().join(f)).unwrap_or_default();
-            // The main thread is libtest's harness, named after the executable.
             let name = if tid == pid as u64 { "main".to_string() } else { read("comm").trim().to_string() };
-            let state = kernel_state(&read("stat"));
             let wchan = read("wchan");
-            let wchan = if wchan.is_empty() || wchan == "0" { String::new() } else { format!(" in {wchan}") };
-            Some((tid, format!("thread '{name}': {state}{wchan}")))
+            let wchan = (!wchan.is_empty() && wchan != "0").then_some(wchan);
+            Some((tid, ThreadState { name, state: state_letter(&read("stat")), wchan }))
         })
         .collect();
-    lines.sort();
-    let total = lines.len();
-    let mut out: Vec<String> = lines.into_iter().map(|(_, l)| l).take(16).collect();
-    if total > 16 {
-        out.push(format!("... and {} more threads", total - 16));
-    }
-    out.join("\n")
+    threads.sort_by_key(|(tid, _)| *tid);
+    threads.into_iter().map(|(_, t)| t).collect()
 }
 
-/// The state letter of a `/proc/.../stat` line, spelled out.
-pub fn kernel_state(stat: &str) -> &'static str {
-    let letter = stat.rfind(')').and_then(|i| stat[i + 1..].trim_start().chars().next());
-    match letter {
-        Some('R') => "running",
-        Some('S') => "sleeping (waiting for a lock, a channel, a join or I/O)",
-        Some('D') => "in uninterruptible I/O",
-        Some('T') | Some('t') => "stopped",
-        Some('Z') => "finished (zombie)",
-        _ => "in an unknown state",
-    }
+/// The state letter of a `/proc/.../stat` line: the first field after the
+/// command name, which may itself hold spaces and parentheses.
+pub fn state_letter(stat: &str) -> Option<char> {
+    stat.rfind(')').and_then(|i| stat[i + 1..].trim_start().chars().next())
 }
 
 /// The name of a signal number, for verdicts.
@@ -347,7 +348,7 @@ mod tests {
     #[test]
     fn captures_exit_code_and_caps_output() {
         let f = sh("printf 0123456789abcdefXYZ; exit 3", 5000);
-        assert_eq!(f.exit, Some(Exit::Code(3)));
+        assert_eq!(f.exit, Exit::Code(3));
         assert_eq!(f.stdout.dropped, 3);
         assert_eq!(f.stdout.text(), "01234567\n[... 3 bytes of output left out ...]\nbcdefXYZ");
     }
@@ -356,8 +357,8 @@ mod tests {
     fn a_timeout_kills_the_whole_group_including_grandchildren() {
         let start = Instant::now();
         let f = sh("sleep 30 & sleep 30", 300);
-        assert_eq!(f.exit, None);
-        assert!(f.stuck_threads.unwrap().contains("sleeping"));
+        assert_eq!(f.exit, Exit::TimedOut);
+        assert!(f.stuck_threads.iter().any(|t| t.name == "main" && t.state == Some('S')), "{:?}", f.stuck_threads);
         assert!(start.elapsed() < Duration::from_secs(5), "the grandchild held the pipe");
     }
 
@@ -365,20 +366,21 @@ mod tests {
     fn a_grandchild_left_behind_is_killed_after_a_normal_exit() {
         let start = Instant::now();
         let f = sh("sleep 30 & exit 0", 5000);
-        assert_eq!(f.exit, Some(Exit::Code(0)));
+        assert_eq!(f.exit, Exit::Code(0));
         assert!(start.elapsed() < Duration::from_secs(5));
     }
 
     #[test]
     fn signals_are_reported() {
         let f = sh("kill -ABRT $$", 5000);
-        assert_eq!(f.exit, Some(Exit::Signal(libc::SIGABRT)));
+        assert_eq!(f.exit, Exit::Signal(libc::SIGABRT));
         assert_eq!(signal_name(libc::SIGABRT), "SIGABRT");
     }
 
     #[test]
-    fn kernel_state_reads_the_letter_after_the_name() {
-        assert!(kernel_state("12 (a (b) c) S 1 2").starts_with("sleeping"));
-        assert_eq!(kernel_state("12 (x) R 1"), "running");
+    fn state_letter_is_the_field_after_the_name() {
+        assert_eq!(state_letter("12 (a (b) c) S 1 2"), Some('S'));
+        assert_eq!(state_letter("12 (x) R 1"), Some('R'));
+        assert_eq!(state_letter("garbage"), None);
     }
 }

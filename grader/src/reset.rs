@@ -92,7 +92,7 @@ fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
     let mut cmd = Command::new("git");
     cmd.arg("-C").arg(root).args(args);
     let done = process::run(cmd, &Limits::tool(Duration::from_secs(60))).map_err(|e| format!("git: {e}"))?;
-    if done.exit != Some(Exit::Code(0)) {
+    if done.exit != Exit::Code(0) {
         let err = done.stderr.text();
         return Err(format!("git {}: {}", args[0], err.lines().next().unwrap_or("failed")));
     }

@@ -7,20 +7,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::limits;
 use crate::model::Status;
-use crate::process::{self, Exit, Limits};
+use crate::process::{self, Exit};
 use crate::sandbox::Sandbox;
 use crate::verdict;
-
-/// Output kept of each stream of one test run.
-const OUTPUT_CAP: usize = 256 << 10;
-/// Largest file a test may write.
-const FILE_CAP: u64 = 64 << 20;
-/// Private memory of each test process: room for hundreds of thread stacks,
-/// not for a runaway allocation.
-pub const MEMORY_CAP: u64 = 4 << 30;
-/// Threads and processes of one test run, all together.
-pub const TASK_CAP: u64 = 512;
 
 /// One hidden test to run `repeat` times.
 pub struct Job {
@@ -34,6 +25,15 @@ pub struct Job {
     pub owner: usize,
 }
 
+/// Names one job: its submission (the owner) and its test.
+pub type JobKey = (usize, String);
+
+impl Job {
+    pub fn key(&self) -> JobKey {
+        (self.owner, self.name.clone())
+    }
+}
+
 pub struct Outcome {
     pub status: Status,
     pub message: String,
@@ -45,28 +45,22 @@ pub struct Outcome {
 pub fn list(exe: &Path, workspace: &Path) -> Result<Vec<String>, String> {
     let mut cmd = test_command(exe, workspace);
     cmd.args(["--list", "--format", "terse"]);
-    let limits = Limits {
-        output_cap: 1 << 20,
-        cpu_secs: Some(30),
-        file_bytes: Some(0),
-        ..Limits::tool(Duration::from_secs(30))
-    };
-    let done = process::run(cmd, &limits).map_err(|e| format!("could not start {}: {e}", exe.display()))?;
-    if done.exit != Some(Exit::Code(0)) {
+    let done = process::run(cmd, &limits::listing()).map_err(|e| format!("could not start {}: {e}", exe.display()))?;
+    if done.exit != Exit::Code(0) {
         return Err(format!("listing the tests of {} failed: {}", exe.display(), done.stderr.text().trim()));
     }
     Ok(done.stdout.text().lines().filter_map(|l| l.strip_suffix(": test")).map(String::from).collect())
 }
 
 /// Runs every job, `parallel` at a time, each run bounded by `sandbox`;
-/// outcomes come back in job order. `job_done` hears of every finished job:
+/// outcomes come back keyed by job. `job_done` hears of every finished job:
 /// its owner, and whether it was the owner's last.
 pub fn run_all(
     jobs: &[Job],
     parallel: usize,
     sandbox: &Sandbox,
     job_done: &(dyn Fn(usize, bool) + Sync),
-) -> Vec<Outcome> {
+) -> std::collections::HashMap<JobKey, Outcome> {
     let next = AtomicUsize::new(0);
     let outcomes: Vec<Mutex<Option<Outcome>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let mut left: std::collections::BTreeMap<usize, AtomicUsize> = std::collections::BTreeMap::new();
@@ -85,30 +79,22 @@ pub fn run_all(
             });
         }
     });
-    outcomes.into_iter().map(|o| o.into_inner().unwrap().expect("every job ran")).collect()
+    jobs.iter().zip(outcomes).map(|(job, o)| (job.key(), o.into_inner().unwrap().expect("every job ran"))).collect()
 }
 
 fn run_one(job: &Job, sandbox: &Sandbox) -> Outcome {
-    let limits = Limits {
-        timeout: Duration::from_secs(job.timeout_secs),
-        output_cap: OUTPUT_CAP,
-        // Twice the wall time: a single spinning thread times out first.
-        cpu_secs: Some(job.timeout_secs * 2),
-        file_bytes: Some(FILE_CAP),
-        memory_bytes: Some(MEMORY_CAP),
-        user_tasks: if sandbox.has_cgroups() { None } else { sandbox.user_tasks_fallback() },
-        echo_stderr: false,
-    };
     let mut duration = Duration::ZERO;
     for run in 1..=job.repeat {
         let mut cmd = test_command(&job.exe, &job.workspace);
         cmd.args(["--exact", &job.name, "--test-threads", "1"]);
+        // A run whose cgroup could not be made is capped by the user limit.
         let cell = sandbox.cell();
+        let limits = limits::test_run(job.timeout_secs, sandbox, cell.is_some());
         let finished = match process::run_in(cmd, &limits, cell.as_ref()) {
             Ok(f) => f,
             Err(e) => {
                 let message = format!("could not start the test executable {}: {e}", job.exe.display());
-                return Outcome { status: Status::NotBuilt, message, runs: run, duration };
+                return Outcome { status: Status::NotRun, message, runs: run, duration };
             }
         };
         duration += finished.elapsed;

@@ -9,9 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::catalogue::{Course, Exercise};
 use crate::error::Error;
 use crate::grade::Submission;
-
-/// Largest learner source tree staged; beyond it grading stops with an error.
-const MAX_SOURCE_BYTES: u64 = 8 << 20;
+use crate::limits::SOURCE_CAP;
 
 /// The scratch directory, with one label's workspace held exclusively while this
 /// value lives. Runs of other labels go on at the same time; cargo guards the
@@ -69,7 +67,8 @@ impl Scratch {
     }
 
     /// Stages every submission into the workspace `label`, each at
-    /// `<key>/<dir>/`; a submission whose sources are missing maps to `Err`.
+    /// `<key>/<dir>/`; a submission whose sources are missing or too large
+    /// maps to `Err` with what to do, and the others are graded.
     pub fn stage(
         &self,
         course: &Course,
@@ -106,6 +105,18 @@ impl Scratch {
             // its package and its path inside the workspace, and batches of
             // another label (`check`, `check-04`) stage the same paths into the
             // same target directory, maybe with other sources.
+            let size = tree_bytes(&source_dir);
+            if size > SOURCE_CAP {
+                let _ = fs::remove_dir_all(&crate_dir);
+                let shown = source_dir.strip_prefix(&course.root).unwrap_or(&source_dir);
+                staged.push(Err(format!(
+                    "{} holds {} MiB of files, more than the {} MiB graded: move large files out of src/",
+                    shown.display(),
+                    size.div_ceil(1 << 20),
+                    SOURCE_CAP >> 20
+                )));
+                continue;
+            }
             let shared = submissions.iter().filter(|s| s.exercise.crate_name == ex.crate_name).count() > 1;
             let package = if shared { format!("{}-{label}-{}", ex.crate_name, sub.key) } else { ex.crate_name.clone() };
             stage_one(course, ex, &package, &source_dir, &crate_dir)?;
@@ -118,8 +129,7 @@ impl Scratch {
 }
 
 fn stage_one(course: &Course, ex: &Exercise, package: &str, source_dir: &Path, crate_dir: &Path) -> Result<(), Error> {
-    let mut budget = MAX_SOURCE_BYTES;
-    sync_tree(source_dir, &crate_dir.join("src"), &mut |_| true, &mut budget)?;
+    sync_tree(source_dir, &crate_dir.join("src"), &mut |_| true)?;
     let hidden = course.paths.hidden.join(&ex.dir);
     let tests = crate_dir.join("tests");
     mkdir(&tests)?;
@@ -127,11 +137,10 @@ fn stage_one(course: &Course, ex: &Exercise, package: &str, source_dir: &Path, c
     let text = fs::read(&hidden_rs).map_err(|e| Error::io("read the hidden tests", &hidden_rs, e))?;
     write_if_changed(&tests.join("hidden.rs"), &text)?;
     // Snapshots are the grader's: only `.snap` files, and stale ones go.
-    let mut unlimited = u64::MAX;
     let snaps = hidden.join("snapshots");
     let is_snap = &mut |p: &Path| p.extension().is_some_and(|e| e == "snap");
     if snaps.is_dir() {
-        sync_tree(&snaps, &tests.join("snapshots"), is_snap, &mut unlimited)?;
+        sync_tree(&snaps, &tests.join("snapshots"), is_snap)?;
     } else {
         let _ = fs::remove_dir_all(tests.join("snapshots"));
     }
@@ -239,7 +248,7 @@ fn remove_strays(ws: &Path, course: &Course) -> Result<(), Error> {
 
 /// Mirrors the regular files under `from` that `keep` accepts into `to`, writing only
 /// what changed (so cargo rebuilds only edited crates) and deleting the rest.
-fn sync_tree(from: &Path, to: &Path, keep: &mut dyn FnMut(&Path) -> bool, budget: &mut u64) -> Result<(), Error> {
+fn sync_tree(from: &Path, to: &Path, keep: &mut dyn FnMut(&Path) -> bool) -> Result<(), Error> {
     mkdir(to)?;
     let mut wanted = Vec::new();
     let entries = fs::read_dir(from).map_err(|e| Error::io("read the sources", from, e))?;
@@ -248,17 +257,10 @@ fn sync_tree(from: &Path, to: &Path, keep: &mut dyn FnMut(&Path) -> bool, budget
         let Ok(kind) = entry.file_type() else { continue };
         let name = entry.file_name();
         if kind.is_dir() {
-            sync_tree(&path, &to.join(&name), keep, budget)?;
+            sync_tree(&path, &to.join(&name), keep)?;
             wanted.push(name);
         } else if kind.is_file() && keep(&path) {
             let bytes = fs::read(&path).map_err(|e| Error::io("read a source file", &path, e))?;
-            *budget = budget.checked_sub(bytes.len() as u64).ok_or_else(|| Error::Build {
-                why: format!(
-                    "{} holds more than {} MiB of sources: remove large files",
-                    from.display(),
-                    MAX_SOURCE_BYTES >> 20
-                ),
-            })?;
             write_if_changed(&to.join(&name), &bytes)?;
             wanted.push(name);
         }
@@ -272,6 +274,19 @@ fn sync_tree(from: &Path, to: &Path, keep: &mut dyn FnMut(&Path) -> bool, budget
         }
     }
     Ok(())
+}
+
+/// Bytes of the regular files under `dir`, as `sync_tree` would stage them.
+fn tree_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = fs::read_dir(dir) else { return 0 };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(kind) if kind.is_dir() => tree_bytes(&e.path()),
+            Ok(kind) if kind.is_file() => e.metadata().map_or(0, |m| m.len()),
+            _ => 0,
+        })
+        .sum()
 }
 
 fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), Error> {

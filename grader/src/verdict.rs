@@ -1,13 +1,12 @@
 //! Turns what one hidden-test process did into a status and a message that
 //! teaches: the assertion, the signal, or where the threads were stuck.
 
+use crate::limits::{MEMORY_CAP, MESSAGE_CAP};
 use crate::model::Status;
-use crate::process::{Exit, Finished, signal_name};
+use crate::process::{Exit, Finished, ThreadState, signal_name};
 
 /// Exit code of the hidden tests' deadlock watchdog (see `hidden::watchdog`).
 pub const DEADLOCK_EXIT: i32 = 86;
-/// Longest message kept for one test.
-const MESSAGE_CAP: usize = 4000;
 
 pub struct Verdict {
     pub status: Status,
@@ -19,12 +18,19 @@ pub fn classify(name: &str, run: &Finished, timeout_secs: u64) -> Verdict {
     let stdout = run.stdout.text();
     let stderr = run.stderr.text();
     let (status, message) = match run.exit {
-        None => (Status::TimedOut, timed_out(timeout_secs, run.stuck_threads.as_deref().unwrap_or(""))),
-        Some(Exit::Code(DEADLOCK_EXIT)) if stderr.contains("deadlock detected") => {
+        Exit::TimedOut => (Status::TimedOut, timed_out(timeout_secs, &run.stuck_threads)),
+        Exit::Code(DEADLOCK_EXIT) if stderr.contains("deadlock detected") => {
             (Status::TimedOut, section_from(&stderr, "deadlock detected"))
         }
-        Some(Exit::Signal(sig)) => (Status::Crashed, crashed(sig, &stdout, &stderr)),
-        Some(Exit::Code(code)) => {
+        Exit::Signal(sig) => (Status::Crashed, crashed(sig, &stdout, &stderr)),
+        Exit::Unknown => (
+            Status::Crashed,
+            format!(
+                "the test process ended without an exit code or a signal\n{}",
+                tail(&format!("{stdout}\n{stderr}"), 8)
+            ),
+        ),
+        Exit::Code(code) => {
             // libtest prints "test NAME ... " before the test and its summary after;
             // the test's own output may stand between the two.
             let started = stdout.contains(&format!("test {name} ... "));
@@ -48,16 +54,37 @@ pub fn classify(name: &str, run: &Finished, timeout_secs: u64) -> Verdict {
     Verdict { status, message: cap(message) }
 }
 
-fn timed_out(secs: u64, threads: &str) -> String {
+/// Threads listed of a stopped test; more would bury the message.
+const THREADS_SHOWN: usize = 16;
+
+fn timed_out(secs: u64, threads: &[ThreadState]) -> String {
     let mut msg = format!(
         "did not finish within {secs} s: an endless loop, or threads waiting for each other \
          (a deadlock, a join or a channel receive that never returns)"
     );
     if !threads.is_empty() {
-        msg.push_str("\nthreads when it was stopped:\n");
-        msg.push_str(threads);
+        msg.push_str("\nthreads when it was stopped:");
+        for t in threads.iter().take(THREADS_SHOWN) {
+            let wchan = t.wchan.as_ref().map(|w| format!(" in {w}")).unwrap_or_default();
+            msg.push_str(&format!("\nthread '{}': {}{wchan}", t.name, kernel_state(t.state)));
+        }
+        if threads.len() > THREADS_SHOWN {
+            msg.push_str(&format!("\n... and {} more threads", threads.len() - THREADS_SHOWN));
+        }
     }
     msg
+}
+
+/// A kernel state letter in words.
+fn kernel_state(letter: Option<char>) -> &'static str {
+    match letter {
+        Some('R') => "running",
+        Some('S') => "sleeping (waiting for a lock, a channel, a join or I/O)",
+        Some('D') => "in uninterruptible I/O",
+        Some('T') | Some('t') => "stopped",
+        Some('Z') => "finished (zombie)",
+        _ => "in an unknown state",
+    }
 }
 
 fn crashed(sig: i32, stdout: &str, stderr: &str) -> String {
@@ -74,7 +101,7 @@ fn crashed(sig: i32, stdout: &str, stderr: &str) -> String {
     if said.contains("memory allocation of") {
         return format!(
             "crashed with {name} ({sig}): the process ran out of the memory one test may use ({} GiB)\n{said}",
-            crate::run::MEMORY_CAP >> 30
+            MEMORY_CAP >> 30
         );
     }
     format!("crashed with {name} ({sig}): {why}\n{said}").trim_end().to_string()
@@ -170,13 +197,13 @@ mod tests {
     use crate::process::Capped;
     use std::time::Duration;
 
-    fn finished(exit: Option<Exit>, stdout: &str) -> Finished {
+    fn finished(exit: Exit, stdout: &str) -> Finished {
         Finished {
             exit,
             stdout: Capped { bytes: stdout.as_bytes().to_vec(), ..Capped::default() },
             stderr: Capped::default(),
             elapsed: Duration::ZERO,
-            stuck_threads: Some("thread 'x': sleeping".into()),
+            stuck_threads: vec![ThreadState { name: "x".into(), state: Some('S'), wchan: Some("futex_wait".into()) }],
         }
     }
 
@@ -187,15 +214,15 @@ mod tests {
     #[test]
     fn a_pass_needs_libtests_ok_line() {
         let ok = "running 1 test\ntest t ... ok\n\ntest result: ok. 1 passed; 0 failed\n";
-        assert_eq!(classify("t", &finished(Some(Exit::Code(0)), ok), 5).status, Status::Passed);
-        let early = classify("t", &finished(Some(Exit::Code(0)), "running 1 test\n"), 5);
+        assert_eq!(classify("t", &finished(Exit::Code(0), ok), 5).status, Status::Passed);
+        let early = classify("t", &finished(Exit::Code(0), "running 1 test\n"), 5);
         assert_eq!(early.status, Status::Crashed);
         assert!(early.message.contains("process::exit"), "{}", early.message);
     }
 
     #[test]
     fn a_failure_keeps_the_panic_message_and_place() {
-        let v = classify("t", &finished(Some(Exit::Code(101)), FAILED), 5);
+        let v = classify("t", &finished(Exit::Code(101), FAILED), 5);
         assert_eq!(v.status, Status::Failed);
         assert_eq!(v.message, "panicked at src/lib.rs:3:5:\nonly 1 of 6 ran");
     }
@@ -235,10 +262,13 @@ mod tests {
 
     #[test]
     fn timeouts_and_signals_say_what_happened() {
-        let v = classify("t", &finished(None, ""), 5);
+        let v = classify("t", &finished(Exit::TimedOut, ""), 5);
         assert_eq!(v.status, Status::TimedOut);
-        assert!(v.message.contains("within 5 s") && v.message.contains("sleeping"));
-        let v = classify("t", &finished(Some(Exit::Signal(libc::SIGABRT)), ""), 5);
+        assert!(v.message.contains("within 5 s"), "{}", v.message);
+        assert!(
+            v.message.contains("thread 'x': sleeping (waiting for a lock, a channel, a join or I/O) in futex_wait")
+        );
+        let v = classify("t", &finished(Exit::Signal(libc::SIGABRT), ""), 5);
         assert_eq!(v.status, Status::Crashed);
         assert!(v.message.starts_with("crashed with SIGABRT (6)"), "{}", v.message);
     }

@@ -182,6 +182,20 @@ fn a_missing_exercise_directory_is_a_verdict_with_the_fix() {
     assert_eq!(test_result(&report, "fail", "adds")["status"], "failed", "the other exercise is still graded");
 }
 
+#[test]
+fn oversized_sources_are_that_exercises_verdict_and_the_others_are_graded() {
+    let course = fixture_course("oversized");
+    let big = course.join("exercises/pass/src/data.bin");
+    fs::write(&big, vec![b'x'; grader::limits::SOURCE_CAP as usize + 1]).unwrap();
+    let (report, code) = json_report(&course, &["pass", "fail"]);
+    assert_eq!(code, 1);
+    assert_eq!(test_result(&report, "pass", "adds")["status"], "not_built");
+    let message = report["exercises"][0]["build_message"].as_str().unwrap();
+    assert!(message.contains("more than the 8 MiB graded") && message.contains("src"), "{message}");
+    assert_eq!(test_result(&report, "fail", "adds")["status"], "failed", "the other exercise is still graded");
+    assert!(big.is_file(), "the learner's file stays");
+}
+
 fn one_line_error(out: &std::process::Output, code: i32, needle: &str) {
     // Notices of what the grader is doing (a first build) are not errors.
     let stderr: String = String::from_utf8_lossy(&out.stderr)
@@ -357,7 +371,7 @@ fn hostile_code_gets_a_verdict_in_bounded_time_and_changes_nothing() {
     if sandboxed {
         let explosion = message("threads", "explodes");
         let made: u64 = explosion.split("after ").nth(1).and_then(|s| s.split(' ').next()).unwrap().parse().unwrap();
-        assert!(made < grader::run::TASK_CAP, "{explosion}");
+        assert!(made < grader::limits::TASK_CAP, "{explosion}");
         assert_eq!(processes_with("threadlings-hostile-daemon"), 0, "a daemon that left the process group survived");
     } else {
         eprintln!("no writable pids cgroup: task caps come from RLIMIT_NPROC (unprivileged) or time alone (root)");

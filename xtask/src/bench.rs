@@ -59,7 +59,7 @@ fn cargo_test(scratch: &Path) -> Result<Duration, Error> {
     let start = Instant::now();
     let done = process::run(cmd, &Limits::tool(Duration::from_secs(600)))
         .map_err(|e| Error::Tool { tool: "cargo".into(), why: e.to_string() })?;
-    if done.exit != Some(Exit::Code(0)) {
+    if done.exit != Exit::Code(0) {
         return Err(Error::Build { why: format!("cargo test of the solutions failed: {}", done.stderr.text()) });
     }
     Ok(start.elapsed())

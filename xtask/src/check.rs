@@ -252,6 +252,17 @@ fn judge_starter(check: &mut ExerciseCheck, result: &ExerciseResult) {
     for t in result.tests.iter().filter(|t| t.status == Status::Passed) {
         check.starter.push(format!("the starter of {} passes hidden test '{}'", result.id, t.name));
     }
+    not_run(&mut check.starter, &format!("the starter of {}", result.id), result);
+}
+
+/// Tests the grader could not run prove nothing either way: each is a problem.
+fn not_run(problems: &mut Vec<String>, at: &str, result: &ExerciseResult) -> bool {
+    let mut any = false;
+    for t in result.tests.iter().filter(|t| t.status == Status::NotRun) {
+        problems.push(format!("{at}: hidden test '{}' could not run{}", t.name, first_line(&t.message)));
+        any = true;
+    }
+    any
 }
 
 fn judge_solution(check: &mut ExerciseCheck, result: &ExerciseResult) {
@@ -290,6 +301,9 @@ fn judge_wrong(check: &mut ExerciseCheck, result: &ExerciseResult, w: &Variant) 
     if !result.build_message.is_empty() {
         let why = first_line(&result.build_message);
         check.wrong.push(format!("{at} does not build, so it proves nothing{why}"));
+        return;
+    }
+    if not_run(&mut check.wrong, &at, result) {
         return;
     }
     let passed: Vec<&str> =

@@ -40,7 +40,7 @@ pub fn run(root: &Path, ids: &[String]) -> Result<(), Error> {
         compile::neutralize_cargo_env(&mut cmd);
         let done = process::run(cmd, &Limits::tool(Duration::from_secs(600)))
             .map_err(|e| Error::Tool { tool: "cargo".into(), why: e.to_string() })?;
-        if done.exit != Some(Exit::Code(0)) {
+        if done.exit != Exit::Code(0) {
             println!("{}: some hidden tests failed while writing snapshots:\n{}", ex.id, done.stdout.text());
         }
         let target = course.paths.hidden.join(&ex.dir).join("snapshots");

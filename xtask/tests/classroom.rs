@@ -63,7 +63,7 @@ fn grader_exe() -> PathBuf {
     let mut cmd = Command::new(compile::cargo());
     cmd.current_dir(REPO).args(["build", "--quiet", "-p", "grader"]);
     let done = process::run(cmd, &Limits::tool(Duration::from_secs(900))).unwrap();
-    assert_eq!(done.exit, Some(process::Exit::Code(0)), "{}", done.stderr.text());
+    assert_eq!(done.exit, process::Exit::Code(0), "{}", done.stderr.text());
     fs::canonicalize(Path::new(REPO).join("target/debug/grader")).unwrap()
 }
 
@@ -139,7 +139,7 @@ fn the_generated_workflow_reports_cargo_grades_points() {
         cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_OUTPUT", &output_file).env_remove("GITHUB_STEP_SUMMARY");
         let done = process::run(cmd, &Limits::tool(Duration::from_secs(900))).unwrap();
         let log = format!("{}{}", done.stdout.text(), done.stderr.text());
-        assert_eq!(done.exit, Some(process::Exit::Code(0)), "step {id} passes once graded:\n{log}");
+        assert_eq!(done.exit, process::Exit::Code(0), "step {id} passes once graded:\n{log}");
         assert_eq!(workflow_commands(&log), Vec::<String>::new(), "step {id} issued workflow commands:\n{log}");
         let written = fs::read_to_string(&output_file).unwrap();
         let result = written.lines().find_map(|l| l.strip_prefix("result=")).expect("a result output").to_string();

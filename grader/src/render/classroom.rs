@@ -24,7 +24,11 @@ pub fn classroom_document(report: &Report, message_cap: usize) -> Value {
             let (filename, line_no) = location(&message).unwrap_or(("", 0));
             tests.push(json!({
                 "name": qualified(ex, t),
-                "status": if t.status == Status::Passed { "pass" } else { "fail" },
+                "status": match t.status {
+                    Status::Passed => "pass",
+                    Status::NotRun => "error",
+                    _ => "fail",
+                },
                 "score": t.score,
                 "message": if message_cap == 0 { String::new() } else { truncate(&message, message_cap) },
                 "test_code": format!("cargo grade {}", ex.id),
@@ -34,7 +38,14 @@ pub fn classroom_document(report: &Report, message_cap: usize) -> Value {
             }));
         }
     }
-    let status = if report.all_passed() { "pass" } else { "fail" };
+    let broken = report.exercises.iter().flat_map(|e| &e.tests).any(|t| t.status == Status::NotRun);
+    let status = if broken {
+        "error"
+    } else if report.all_passed() {
+        "pass"
+    } else {
+        "fail"
+    };
     json!({ "version": 1, "status": status, "max_score": report.max_score, "tests": tests })
 }
 

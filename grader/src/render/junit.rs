@@ -23,19 +23,20 @@ fn write(w: &mut Writer<Vec<u8>>, report: &Report) -> std::io::Result<()> {
     w.create_element("testsuites")
         .with_attribute(("name", "threadlings"))
         .with_attribute(("tests", count(&|_| true).as_str()))
-        .with_attribute(("failures", count(&|s| s != Status::Passed).as_str()))
-        .with_attribute(("errors", "0"))
+        .with_attribute(("failures", count(&|s| !matches!(s, Status::Passed | Status::NotRun)).as_str()))
+        .with_attribute(("errors", count(&|s| s == Status::NotRun).as_str()))
         .with_attribute(("time", seconds(total_ms).to_string().as_str()))
         .write_inner_content(|w| {
             for ex in &report.exercises {
-                let failures = ex.tests.iter().filter(|t| t.status != Status::Passed).count();
+                let failures = ex.tests.iter().filter(|t| !matches!(t.status, Status::Passed | Status::NotRun)).count();
+                let errors = ex.tests.iter().filter(|t| t.status == Status::NotRun).count();
                 let ms: u64 = ex.tests.iter().map(|t| t.duration_ms).sum();
                 let mut suite = w
                     .create_element("testsuite")
                     .with_attribute(("name", format!("{} {}", ex.id, xml_safe(&ex.title)).as_str()))
                     .with_attribute(("tests", ex.tests.len().to_string().as_str()))
                     .with_attribute(("failures", failures.to_string().as_str()))
-                    .with_attribute(("errors", "0"))
+                    .with_attribute(("errors", errors.to_string().as_str()))
                     .with_attribute(("skipped", "0"))
                     .with_attribute(("time", seconds(ms).to_string().as_str()));
                 if let Some(at) = &ex.submitted_at {
@@ -72,7 +73,9 @@ fn write(w: &mut Writer<Vec<u8>>, report: &Report) -> std::io::Result<()> {
                         }
                         let message = xml_safe(&why(ex, t));
                         case.write_inner_content(|w| {
-                            w.create_element("failure")
+                            // JUnit's split: a failure is the code's, an error the harness's.
+                            let kind = if t.status == Status::NotRun { "error" } else { "failure" };
+                            w.create_element(kind)
                                 .with_attribute(("message", xml_safe(&headline(ex, t)).as_str()))
                                 .with_attribute(("type", serde_json::to_value(t.status)?.as_str().unwrap_or("")))
                                 .write_text_content(BytesText::new(&message))?;
