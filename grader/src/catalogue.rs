@@ -138,7 +138,7 @@ impl Course {
 
     /// Parses and validates catalogue text; `Err` says what is wrong in one line.
     pub fn parse(root: &Path, text: &str) -> Result<Course, String> {
-        let raw: Raw = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let raw: Raw = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
         if raw.format_version != FORMAT_VERSION {
             return Err(format!(
                 "format_version is {}, this grader reads {FORMAT_VERSION}: update the grader (git pull) or the catalogue",
@@ -277,6 +277,20 @@ fn validate(exercises: &[Exercise]) -> Result<(), String> {
     Ok(())
 }
 
+/// A TOML error in one line, with where it is: "line 3, column 7: ...".
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end();
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,6 +324,13 @@ repeat = 3
         assert_eq!(course.paths.hidden, Path::new("/course/grader/hidden/exercises"));
         assert!(course.find("first_thread").is_some() && course.find("01_first_thread").is_some());
         assert!(course.find("1").is_some() && course.find("001").is_some() && course.find("2").is_none());
+    }
+
+    #[test]
+    fn syntax_errors_say_where_in_one_line() {
+        let err = parse(&GOOD.replace("points = 2", "points = = 2")).unwrap_err();
+        assert!(err.starts_with("line 14, column 10: "), "{err}");
+        assert!(!err.contains('\n'), "{err}");
     }
 
     #[test]

@@ -48,7 +48,8 @@ impl Record {
         };
         let bad =
             |why: String| Error::Catalogue { path: path.clone(), why: format!("{why}: rewrite it with `{UPDATE}`") };
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| bad(e.message().to_string()))?;
+        let table: toml::Table =
+            text.parse().map_err(|e: toml::de::Error| bad(crate::catalogue::toml_error(&text, &e)))?;
         let mut record = Record::default();
         let starters =
             table.get("starters").and_then(|v| v.as_table()).ok_or_else(|| bad("no [starters] table".into()))?;

@@ -74,7 +74,7 @@ pub fn problems(course: &Course, ids: &[String]) -> Vec<String> {
 
 fn manifest(path: &Path) -> Result<toml::Table, String> {
     let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))
+    toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), grader::catalogue::toml_error(&text, &e)))
 }
 
 fn manifest_name(path: &Path) -> Result<String, String> {
