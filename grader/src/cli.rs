@@ -238,7 +238,7 @@ fn grade_command(
         ids.push(ex.id.clone());
     }
     let scratch = runner.scratch.clone().unwrap_or_else(|| grade::default_scratch(course));
-    let target = runner.target_dir.clone().unwrap_or_else(|| scratch.join("target"));
+    let target = runner.target_dir.clone().unwrap_or_else(|| crate::stage::paths::target_dir(&scratch));
     let first_build = !target.join("debug").is_dir();
     if first_build {
         note(

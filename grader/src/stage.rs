@@ -19,6 +19,27 @@ pub struct Scratch {
     _lock: File,
 }
 
+/// Where things are in a scratch directory, without opening it: the one place
+/// these paths are made (the grader's batches, xtask's benchmarks and snapshots).
+pub mod paths {
+    use std::path::{Path, PathBuf};
+
+    /// The cargo target directory shared by every batch, so dependencies build once.
+    pub fn target_dir(scratch: &Path) -> PathBuf {
+        scratch.join("target")
+    }
+
+    /// The workspace of the batch `label` ("exercises", "solutions", ...).
+    pub fn workspace(scratch: &Path, label: &str) -> PathBuf {
+        scratch.join(label)
+    }
+
+    /// The staged crate of submission `key` of exercise `dir` in batch `label`.
+    pub fn member(scratch: &Path, label: &str, key: &str, dir: &str) -> PathBuf {
+        workspace(scratch, label).join(key).join(dir)
+    }
+}
+
 /// One submission made ready to build.
 pub struct Staged {
     /// The staged crate's manifest, as cargo reports it back.
@@ -49,7 +70,7 @@ impl Scratch {
 
     /// The cargo target directory shared by every mode, so dependencies build once.
     pub fn target_dir(&self) -> PathBuf {
-        self.dir.join("target")
+        paths::target_dir(&self.dir)
     }
 
     /// The workspace of the batch `label` ("exercises", "solutions", ...).
@@ -58,12 +79,12 @@ impl Scratch {
     /// names artifacts after a member's path relative to its workspace, so the key
     /// keeps, say, the solution's test executable from standing in for the learner's.
     pub fn workspace(&self, label: &str) -> PathBuf {
-        self.dir.join(label)
+        paths::workspace(&self.dir, label)
     }
 
     /// The staged crate of submission `key` of exercise `dir` in batch `label`.
     pub fn member(&self, label: &str, key: &str, dir: &str) -> PathBuf {
-        self.workspace(label).join(key).join(dir)
+        paths::member(&self.dir, label, key, dir)
     }
 
     /// Stages every submission into the workspace `label`, each at

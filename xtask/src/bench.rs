@@ -12,6 +12,7 @@ use grader::error::Error;
 use grader::grade::{self, Options};
 use grader::model::Mode;
 use grader::process::{self, Exit, Limits};
+use grader::stage::paths;
 
 pub fn run(root: &Path, runs: usize) -> Result<(), Error> {
     let course = Course::load(root)?;
@@ -49,11 +50,11 @@ pub fn run(root: &Path, runs: usize) -> Result<(), Error> {
 /// `cargo test` of the staged solutions: the same hidden tests, one process per
 /// binary, each test once.
 fn cargo_test(scratch: &Path) -> Result<Duration, Error> {
-    let ws = scratch.join("solutions");
+    let ws = paths::workspace(scratch, "solutions");
     let mut cmd = Command::new(compile::cargo());
     // One test at a time: several hidden tests count the threads or children of
     // their process, which only holds when they are alone in it.
-    cmd.current_dir(&ws).args(["test", "--quiet", "--target-dir"]).arg(scratch.join("target"));
+    cmd.current_dir(&ws).args(["test", "--quiet", "--target-dir"]).arg(paths::target_dir(scratch));
     cmd.args(["--", "--test-threads=1"]);
     compile::neutralize_cargo_env(&mut cmd);
     let start = Instant::now();

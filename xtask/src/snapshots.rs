@@ -14,6 +14,7 @@ use grader::error::Error;
 use grader::grade::{self, Options};
 use grader::model::Mode;
 use grader::process::{self, Exit, Limits};
+use grader::stage::paths;
 
 pub fn run(root: &Path, ids: &[String]) -> Result<(), Error> {
     let course = Course::load(root)?;
@@ -25,12 +26,12 @@ pub fn run(root: &Path, ids: &[String]) -> Result<(), Error> {
         opts.runner.scratch = Some(scratch.clone());
         grade::grade(&course, &opts)?;
 
-        let ws = scratch.join("solutions");
-        let staged = ws.join("solutions").join(&ex.dir).join("tests").join("snapshots");
+        let ws = paths::workspace(&scratch, "solutions");
+        let staged = paths::member(&scratch, "solutions", "solutions", &ex.dir).join("tests").join("snapshots");
         let mut cmd = Command::new(compile::cargo());
         cmd.current_dir(&ws)
             .args(["test", "--quiet", "--test", "hidden", "--package", &ex.crate_name, "--target-dir"])
-            .arg(scratch.join("target"))
+            .arg(paths::target_dir(&scratch))
             .env("INSTA_UPDATE", "always")
             .env("INSTA_FORCE_PASS", "0")
             .env("INSTA_WORKSPACE_ROOT", &ws)

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use grader::catalogue::Course;
 use grader::compile;
 use grader::error::Error;
+use grader::grade;
 use grader::process::{self, Limits};
+use grader::stage::paths;
 
 /// How long one verdict may take before the benchmark gives up.
 const PATIENCE: Duration = Duration::from_secs(120);
@@ -28,7 +30,7 @@ pub fn run(root: &Path, runs: usize) -> Result<(), Error> {
     let baseline_lib = baseline.join("exercises").join(&ex.dir).join("src/lib.rs");
     let solved = fs::read_to_string(course.paths.solutions.join(&ex.dir).join("src/lib.rs"))
         .map_err(|e| Error::io("read the solution", &course.paths.solutions, e))?;
-    let target = course.root.join("target/threadlings/target");
+    let target = paths::target_dir(&grade::default_scratch(&course));
     let grader = grader_exe(root)?;
     let edit = |lib: &Path, n: usize| {
         fs::write(lib, format!("{solved}\n// edit {n}\n")).map_err(|e| Error::io("edit", lib, e))
@@ -80,7 +82,7 @@ pub fn run(root: &Path, runs: usize) -> Result<(), Error> {
 /// crate and lock file, so editing it touches nothing of the learner's. Its
 /// `target/` stays between runs, so only the first one is cold.
 fn course_copy(course: &Course, name: &str) -> Result<PathBuf, Error> {
-    let copy = course.root.join("target/threadlings").join(name);
+    let copy = grade::default_scratch(course).join(name);
     let _ = fs::remove_dir_all(copy.join("exercises"));
     fs::create_dir_all(&copy).map_err(|e| Error::io("create the benchmark course", &copy, e))?;
     let catalogue = fs::read_to_string(course.root.join("course.toml"))
