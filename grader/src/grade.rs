@@ -277,3 +277,24 @@ fn relabel(message: &str, ws: &Path, sub: &Submission, root: &Path) -> String {
     let out = out.replace(&format!("{key}/{dir}/tests/hidden.rs"), "hidden test");
     out.replace(&format!("{key}/{dir}/src"), &src.display().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_learners_files_and_the_hidden_test_not_the_scratch_copy() {
+        let text = "format_version = 1\n[dependencies]\n[[exercises]]\nid = \"01\"\ndir = \"01_first\"\n\
+                    crate = \"first\"\ntitle = \"t\"\ntopic = \"t\"\nhints = [\"h\"]\n\
+                    [[exercises.tests]]\nname = \"runs\"\npoints = 1\n";
+        let course = Course::parse(Path::new("/course"), text).unwrap();
+        let sub = Submission::new(&course.exercises[0], "exercises", Path::new("/course/exercises"));
+        let ws = Path::new("/course/target/threadlings/exercises");
+        let message = "panicked at /course/target/threadlings/exercises/exercises/01_first/tests/hidden.rs:3:5\n\
+                       error at /course/target/threadlings/exercises/exercises/01_first/src/lib.rs:9:1";
+        assert_eq!(
+            relabel(message, ws, &sub, &course.root),
+            "panicked at hidden test:3:5\nerror at exercises/01_first/src/lib.rs:9:1"
+        );
+    }
+}

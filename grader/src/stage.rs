@@ -320,3 +320,96 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 fn mkdir(dir: &Path) -> Result<(), Error> {
     fs::create_dir_all(dir).map_err(|e| Error::io("create a scratch directory", dir, e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COURSE: &str = r#"
+format_version = 1
+[dependencies]
+crossbeam = "0.8"
+rayon = "1.10"
+[[exercises]]
+id = "01"
+dir = "01_first"
+crate = "first"
+title = "First"
+topic = "t"
+hints = ["h"]
+dependencies = { rayon = { version = "1.10", default-features = false } }
+features = ["extra"]
+[[exercises.tests]]
+name = "runs"
+points = 1
+"#;
+
+    fn course() -> Course {
+        Course::parse(Path::new("/course"), COURSE).unwrap()
+    }
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("threadlings-stage-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn profiles_differ_only_where_their_batches_need_it() {
+        let course = course();
+        let members = ["exercises/01_first".to_string()];
+        let parse = |p| workspace_manifest(&course, &members, p).parse::<toml::Table>().unwrap();
+        let (learner, check) = (parse(Profile::Learner), parse(Profile::Check));
+        let dev = |t: &toml::Table| t["profile"]["dev"].as_table().unwrap().clone();
+        assert_eq!(dev(&learner)["incremental"].as_bool(), Some(true), "the learner's batch rebuilds on every save");
+        assert_eq!(dev(&check)["incremental"].as_bool(), Some(false));
+        assert_eq!(dev(&check)["strip"].as_str(), Some("symbols"), "verdicts need no symbols");
+        assert_eq!(dev(&learner)["debug"].as_str(), Some("line-tables-only"), "deadlock reports name lines");
+        assert_eq!(learner["workspace"]["members"].as_array().unwrap().len(), 1);
+        assert_eq!(learner["workspace"]["dependencies"]["crossbeam"].as_str(), Some("0.8"));
+        assert_eq!(Profile::of("check-04"), Profile::Check);
+        assert_eq!(Profile::of("exercises"), Profile::Learner);
+        assert_eq!(Profile::of("solutions"), Profile::Other);
+    }
+
+    #[test]
+    fn a_crate_gets_the_catalogues_dependencies_its_own_overrides_and_the_hidden_test() {
+        let course = course();
+        let manifest: toml::Table = crate_manifest(&course, &course.exercises[0], "first-check-x").parse().unwrap();
+        assert_eq!(manifest["package"]["name"].as_str(), Some("first-check-x"));
+        assert_eq!(manifest["lib"]["name"].as_str(), Some("first"), "hidden tests import the crate by its name");
+        assert_eq!(manifest["package"]["build"].as_bool(), Some(false), "no learner build script");
+        let deps = manifest["dependencies"].as_table().unwrap();
+        assert_eq!(deps["crossbeam"]["workspace"].as_bool(), Some(true));
+        assert_eq!(deps["rayon"]["default-features"].as_bool(), Some(false));
+        assert_eq!(manifest["features"]["default"].as_array().unwrap()[0].as_str(), Some("extra"));
+        assert_eq!(manifest["test"].as_array().unwrap()[0]["path"].as_str(), Some("tests/hidden.rs"));
+    }
+
+    #[test]
+    fn syncing_writes_only_changes_and_removes_what_the_source_lost() {
+        let dir = temp("sync");
+        let (from, to) = (dir.join("from"), dir.join("to"));
+        fs::create_dir_all(from.join("nested")).unwrap();
+        fs::write(from.join("lib.rs"), "pub fn a() {}").unwrap();
+        fs::write(from.join("nested/b.rs"), "pub fn b() {}").unwrap();
+        sync_tree(&from, &to, &mut |_| true).unwrap();
+        assert_eq!(fs::read_to_string(to.join("nested/b.rs")).unwrap(), "pub fn b() {}");
+        let written = fs::metadata(to.join("lib.rs")).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::remove_dir_all(from.join("nested")).unwrap();
+        sync_tree(&from, &to, &mut |_| true).unwrap();
+        assert!(!to.join("nested").exists(), "a removed source is removed from the staged crate");
+        assert_eq!(fs::metadata(to.join("lib.rs")).unwrap().modified().unwrap(), written, "unchanged: not rewritten");
+        assert_eq!(tree_bytes(&from), "pub fn a() {}".len() as u64);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn paths_put_members_under_their_key_in_their_batch() {
+        let scratch = Path::new("/s");
+        assert_eq!(paths::member(scratch, "check", "wrong-x", "01_first"), Path::new("/s/check/wrong-x/01_first"));
+        assert_eq!(paths::target_dir(scratch), Path::new("/s/target"));
+    }
+}
