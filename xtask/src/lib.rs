@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod check;
 pub mod classroom;
+pub mod export;
 pub mod layout;
 pub mod report;
 pub mod snapshots;
@@ -38,6 +39,12 @@ Usage:
                                  write .github/workflows/classroom.yml, the autograding
                                  workflow, from the catalogue; --check only says
                                  whether the committed one is current (1 when stale)
+  cargo xtask export-student DIR
+                                 write the student template into DIR (new or empty): the
+                                 exercises, their pages and visible tests, the grader, a
+                                 classroom workflow that grades with the hidden tests of
+                                 the private course repository; no solutions, no hidden
+                                 tests, no author tools or CI
   cargo xtask bench [--runs N] [--watch]
                                  time a warm full grade against plain `cargo test` of the
                                  same hidden tests (default 5 runs each); --watch instead
@@ -81,6 +88,10 @@ pub fn main(args: Vec<String>) -> ExitCode {
             check::run(&repo_root(), &opts, &mut std::io::stdout()).map(|problems| problems.is_empty())
         }
         "classroom" => classroom::run(&repo_root(), args.check, &mut std::io::stdout()),
+        "export-student" => {
+            let dir = args.dest.as_deref().expect("parse asks for it");
+            export::run(&repo_root(), dir, &mut std::io::stdout())
+        }
         "starters" if args.pristine => starters::list_pristine(&repo_root(), &mut std::io::stdout()),
         "starters" => starters::run(&repo_root(), args.update, &mut std::io::stdout()),
         "bench" if args.watch => watch_bench::run(&repo_root(), args.runs.unwrap_or(10)).map(|()| true),
@@ -115,6 +126,7 @@ struct Args {
     class: Option<PathBuf>,
     out: Option<PathBuf>,
     check: bool,
+    dest: Option<PathBuf>,
     ids: Vec<String>,
 }
 
@@ -131,6 +143,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         class: None,
         out: None,
         check: false,
+        dest: None,
         ids: Vec::new(),
     };
     let mut it = args.iter();
@@ -156,13 +169,19 @@ fn parse(args: &[String]) -> Result<Args, String> {
             }
             "--check" if parsed.task == "classroom" => parsed.check = true,
             "-h" | "--help" | "help" => parsed.task = "help".into(),
-            "check" | "bench" | "snapshots" | "starters" | "report" | "classroom" if parsed.task == "help" => {
+            "check" | "bench" | "snapshots" | "starters" | "report" | "classroom" | "export-student"
+                if parsed.task == "help" =>
+            {
                 parsed.task = arg.clone()
             }
             other if other.starts_with('-') => return Err(format!("unknown option '{other}'")),
+            _ if parsed.task == "export-student" && parsed.dest.is_none() => parsed.dest = Some(PathBuf::from(arg)),
             _ if parsed.task == "check" || parsed.task == "snapshots" => parsed.ids.push(arg.clone()),
             other => return Err(format!("unknown argument '{other}'")),
         }
+    }
+    if parsed.task == "export-student" && parsed.dest.is_none() {
+        return Err("export-student needs a directory to write the template into".into());
     }
     if parsed.history.is_some() && parsed.class.is_some() {
         return Err("--history and --class make different reports: give one".into());
