@@ -4,6 +4,7 @@ pub mod bench;
 pub mod check;
 pub mod classroom;
 pub mod export;
+pub mod gradescope;
 pub mod layout;
 pub mod report;
 pub mod snapshots;
@@ -45,6 +46,10 @@ Usage:
                                  classroom workflow that grades with the hidden tests of
                                  the private course repository; no solutions, no hidden
                                  tests, no author tools or CI
+  cargo xtask gradescope [--out FILE]
+                                 the Gradescope autograder zip (default
+                                 target/threadlings/gradescope.zip): setup.sh,
+                                 run_autograder and the course with its hidden tests
   cargo xtask bench [--runs N] [--watch]
                                  time a warm full grade against plain `cargo test` of the
                                  same hidden tests (default 5 runs each); --watch instead
@@ -92,6 +97,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
             let dir = args.dest.as_deref().expect("parse asks for it");
             export::run(&repo_root(), dir, &mut std::io::stdout())
         }
+        "gradescope" => gradescope::run(&repo_root(), args.out.as_deref(), &mut std::io::stdout()),
         "starters" if args.pristine => starters::list_pristine(&repo_root(), &mut std::io::stdout()),
         "starters" => starters::run(&repo_root(), args.update, &mut std::io::stdout()),
         "bench" if args.watch => watch_bench::run(&repo_root(), args.runs.unwrap_or(10)).map(|()| true),
@@ -159,6 +165,9 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--update" if parsed.task == "starters" => parsed.update = true,
             "--pristine" if parsed.task == "starters" => parsed.pristine = true,
             "--watch" if parsed.task == "bench" => parsed.watch = true,
+            "--out" if parsed.task == "gradescope" => {
+                parsed.out = Some(it.next().map(PathBuf::from).ok_or("--out needs a path")?);
+            }
             "--history" | "--class" | "--out" if parsed.task == "report" => {
                 let path = it.next().map(PathBuf::from).ok_or(format!("{arg} needs a path"))?;
                 match arg.as_str() {
@@ -169,7 +178,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
             }
             "--check" if parsed.task == "classroom" => parsed.check = true,
             "-h" | "--help" | "help" => parsed.task = "help".into(),
-            "check" | "bench" | "snapshots" | "starters" | "report" | "classroom" | "export-student"
+            "check" | "bench" | "snapshots" | "starters" | "report" | "classroom" | "export-student" | "gradescope"
                 if parsed.task == "help" =>
             {
                 parsed.task = arg.clone()
