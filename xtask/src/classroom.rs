@@ -111,11 +111,12 @@ pub fn student_workflow(course: &Course) -> Result<String, Error> {
     let mut y = format!(
         "# Generated from course.toml by `cargo xtask export-student`: do not edit by hand.\n\
          # Grades the exercises in this repository with the course's hidden tests, which\n\
-         # live in the teacher's private copy of the course (repository variable\n\
-         # {repo_var}, read with the secret {token}), and reports the\n\
-         # points to the classroom (classroom-resources/autograding-grading-reporter).\n\
-         # The grader is built from that private copy: of this repository only the\n\
-         # exercises' src/ folders are graded.\n\
+         # live in the teacher's private copy of the course: the repository variable\n\
+         # {repo_var} names it, the secret {token} reads it.\n\
+         # The grader is built from that copy: of this repository only the exercises'\n\
+         # src/ folders are graded. The points go to the classroom reporter\n\
+         # (classroom-resources/autograding-grading-reporter). Nothing is cached: a\n\
+         # cache that one run can write could hand a later run a forged grader.\n\
          name: Autograding Tests\n\
          \n\
          on:\n  push:\n  workflow_dispatch:\n  repository_dispatch:\n\
