@@ -30,7 +30,10 @@ pub struct Paths {
     /// The crate of helpers every hidden test may use.
     pub support: PathBuf,
     /// Hidden tests: `<hidden>/<dir>/hidden.rs` and `<hidden>/<dir>/snapshots/`.
+    /// A student copy of the course has none: there they run in CI.
     pub hidden: PathBuf,
+    /// The crate the exercises' visible tests use (`visible::deadline`).
+    pub visible: PathBuf,
     /// Lock file that pins every crate the hidden tests build against.
     pub lockfile: PathBuf,
     /// Where grading runs are recorded.
@@ -110,6 +113,7 @@ struct RawPaths {
     solutions: String,
     support: String,
     hidden: String,
+    visible: String,
     lockfile: String,
     history: String,
 }
@@ -121,6 +125,7 @@ impl Default for RawPaths {
             solutions: "solutions".into(),
             support: "grader/hidden".into(),
             hidden: "grader/hidden/exercises".into(),
+            visible: "grader/visible".into(),
             lockfile: "Cargo.lock".into(),
             history: ".threadlings/history.jsonl".into(),
         }
@@ -154,6 +159,7 @@ impl Course {
                 solutions: at(&raw.paths.solutions),
                 support: at(&raw.paths.support),
                 hidden: at(&raw.paths.hidden),
+                visible: at(&raw.paths.visible),
                 lockfile: at(&raw.paths.lockfile),
                 history: at(&raw.paths.history),
             },
@@ -189,6 +195,13 @@ impl Course {
 
     pub fn find(&self, id: &str) -> Option<&Exercise> {
         self.exercises.iter().find(|e| e.matches(id))
+    }
+
+    /// Whether the hidden tests are here. A student copy of the course
+    /// (`cargo xtask export-student`) has no hidden test directory: its hidden
+    /// tests run in CI, and a local grade runs the visible tests instead.
+    pub fn has_hidden_tests(&self) -> bool {
+        self.paths.hidden.is_dir()
     }
 }
 

@@ -18,6 +18,10 @@ use crate::{history, progress, render, reset, solution};
 const AFTER_HELP: &str = "\
 An EXERCISE is an id (1 or 01), a directory (01_first_thread) or a crate name.
 
+In a student copy of the course (no grader/hidden/exercises/), the hidden tests
+run in CI: a grade here runs each exercise's visible tests instead (tests/visible.rs),
+each in a process of its own with a timeout, and counts tests passed, not points.
+
 Exit codes:
   0  every graded test passed
   1  some graded test did not pass
@@ -62,6 +66,10 @@ struct GradeArgs {
     /// Do not add this run to the progress history
     #[arg(long)]
     no_record: bool,
+    /// The learner's exercises/ tree to grade, for example a student's checkout
+    /// beside the course; only read, never written [default: <course>/exercises]
+    #[arg(long = "exercises", value_name = "DIR")]
+    exercises_dir: Option<PathBuf>,
     #[command(flatten)]
     runner: RunnerArgs,
 }
@@ -182,7 +190,15 @@ fn run(argv: Vec<std::ffi::OsString>) -> Result<u8, Error> {
         Some(dir) => dir.clone(),
         None => Course::find_root(&cwd)?,
     };
-    let course = Course::load(&root)?;
+    let mut course = Course::load(&root)?;
+    if let Some(dir) = &cli.grade.exercises_dir {
+        if cli.command.is_some() {
+            return Err(Error::Usage("--exercises DIR is for grading: give it without a subcommand".into()));
+        }
+        course.paths.exercises =
+            std::fs::canonicalize(dir).map_err(|e| Error::io("find the exercises to grade", dir, e))?;
+    }
+    let course = course;
     let runner = runner(&cli.grade.runner);
     match cli.command {
         None => grade_command(&course, cli.exercises, cli.grade, runner, &cwd),
@@ -230,6 +246,12 @@ fn grade_command(
     cwd: &Path,
 ) -> Result<u8, Error> {
     let mode = if args.solutions { Mode::Solutions } else { Mode::Exercises };
+    if args.solutions {
+        solutions_here(course)?;
+    }
+    // A student copy: its hidden tests run in CI, and a run of the visible
+    // tests here is no grade for a CI system to take.
+    let visible_only = mode == Mode::Exercises && !course.has_hidden_tests();
     if ids.is_empty()
         && !args.all
         && let Some(ex) = exercise_here(course, &std::fs::canonicalize(cwd).unwrap_or(cwd.to_path_buf()))
@@ -241,10 +263,11 @@ fn grade_command(
     let target = runner.target_dir.clone().unwrap_or_else(|| crate::stage::paths::target_dir(&scratch));
     let first_build = !target.join("debug").is_dir();
     if first_build {
-        note(
-            "First grade: building the course's dependencies and every exercise with its hidden tests \
+        note(&format!(
+            "First grade: building the course's dependencies and every exercise with its {} tests \
              (about a minute; later grades take seconds) ...",
-        );
+            if visible_only { "visible" } else { "hidden" }
+        ));
     }
     // Under GitHub Actions cargo's output is not echoed: it quotes learner code,
     // which must not reach the log unfenced; compiler errors are in the report.
@@ -252,11 +275,26 @@ fn grade_command(
     runner.show_progress = std::io::stderr().is_terminal();
     let options = Options { mode, ids, runner };
     let start = epoch_ms();
-    let report = match grade::grade(course, &options) {
+    let graded = if visible_only && !matches!(args.format, Format::Text | Format::Json) {
+        let name = args.format.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
+        Err(Error::Usage(format!(
+            "--format {name} reports a grade, and the hidden tests are not in this repository \
+             ({}): they run in CI; here use text or json",
+            course.paths.hidden.display()
+        )))
+    } else {
+        grade::grade(course, &options)
+    };
+    let report = match graded {
         Ok(report) => report,
         Err(e) if args.format == Format::Classroom => {
             // The reporter still gets a result, and says what broke.
             classroom_output(&render::classroom_error(&format!("the grader could not grade: {e}")))?;
+            return Err(e);
+        }
+        Err(e) if args.format == Format::Gradescope => {
+            // So does Gradescope: results.json says what broke.
+            print(&render::gradescope_error(&format!("The grader could not grade this submission: {e}")));
             return Err(e);
         }
         Err(e) => return Err(e),
@@ -394,8 +432,20 @@ fn reset_command(course: &Course, name: &str, yes: bool) -> Result<u8, Error> {
     Ok(exit::PASSED)
 }
 
+/// The reference solutions are not in a student copy of the course.
+fn solutions_here(course: &Course) -> Result<(), Error> {
+    if course.paths.solutions.is_dir() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "the reference solutions are not in this copy of the course ({} is missing): your teacher has them",
+        course.paths.solutions.display()
+    )))
+}
+
 fn solution_command(course: &Course, name: &str, give_up: bool) -> Result<u8, Error> {
     let ex = one(course, name)?;
+    solutions_here(course)?;
     let standing = progress::read(course)?.into_iter().find(|s| s.id == ex.id).expect("every exercise has a standing");
     if standing.state != progress::State::Done && !give_up {
         let best = standing.best.map_or("not graded yet".to_string(), |b| format!("best {b}/{}", standing.max));

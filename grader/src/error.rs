@@ -19,12 +19,35 @@ pub mod exit {
 #[derive(Debug)]
 pub enum Error {
     Usage(String),
-    NoCourse { start: PathBuf },
-    Catalogue { path: PathBuf, why: String },
-    UnknownExercise { id: String, known: Vec<String> },
-    Io { doing: &'static str, path: PathBuf, source: std::io::Error },
-    Tool { tool: String, why: String },
-    Build { why: String },
+    NoCourse {
+        start: PathBuf,
+    },
+    Catalogue {
+        path: PathBuf,
+        why: String,
+    },
+    UnknownExercise {
+        id: String,
+        known: Vec<String>,
+    },
+    /// A path named on the command line that cannot be used as it is; `why`
+    /// says what is wrong with it and what to do.
+    BadPath {
+        path: PathBuf,
+        why: String,
+    },
+    Io {
+        doing: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    Tool {
+        tool: String,
+        why: String,
+    },
+    Build {
+        why: String,
+    },
 }
 
 impl Error {
@@ -34,9 +57,11 @@ impl Error {
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::NoCourse { .. } | Error::Catalogue { .. } | Error::UnknownExercise { .. } => {
-                exit::USAGE
-            }
+            Error::Usage(_)
+            | Error::NoCourse { .. }
+            | Error::Catalogue { .. }
+            | Error::UnknownExercise { .. }
+            | Error::BadPath { .. } => exit::USAGE,
             Error::Io { .. } | Error::Tool { .. } | Error::Build { .. } => exit::ENVIRONMENT,
         }
     }
@@ -57,6 +82,7 @@ impl fmt::Display for Error {
                 "there is no exercise '{id}': use an id, directory or crate name from the catalogue ({})",
                 known.join(", ")
             ),
+            Error::BadPath { path, why } => write!(f, "{} {why}", path.display()),
             Error::Io { doing, path, source } => {
                 write!(f, "could not {doing} at {}: {source}", path.display())
             }

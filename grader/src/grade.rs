@@ -70,32 +70,57 @@ pub struct Submission<'a> {
     pub sources: PathBuf,
     /// The hidden tests to run; all of them when `None`.
     pub only: Option<Vec<String>>,
+    /// Graded by its visible tests instead, staged in place of the hidden ones:
+    /// every test the build lists, a point each, run once.
+    pub visible: bool,
 }
 
 impl<'a> Submission<'a> {
     pub fn new(exercise: &'a Exercise, key: &str, sources: &Path) -> Submission<'a> {
-        Submission { exercise, key: key.into(), sources: sources.to_path_buf(), only: None }
+        Submission { exercise, key: key.into(), sources: sources.to_path_buf(), only: None, visible: false }
     }
 
     fn wants(&self, test: &TestSpec) -> bool {
         self.only.as_ref().is_none_or(|names| names.contains(&test.name))
     }
+
+    /// The tests graded, given the names the build lists: the catalogue's (those
+    /// asked for, listed or not), or for visible tests every listed one.
+    fn specs(&self, listed: &[String]) -> Vec<TestSpec> {
+        if !self.visible {
+            return self.exercise.tests.iter().filter(|t| self.wants(t)).cloned().collect();
+        }
+        listed.iter().map(|name| TestSpec { name: name.clone(), ..visible_tests() }).collect()
+    }
 }
 
-/// Grades the selected exercises of `course`.
+/// Grades the selected exercises of `course`. The learner's exercises in a
+/// course without its hidden tests (a student copy) are graded by their
+/// visible tests, and the report says so (`Mode::Visible`).
 pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
-    let selected = course.select(&opts.ids)?;
-    let (key, sources) = match opts.mode {
-        Mode::Exercises => ("exercises", &course.paths.exercises),
-        Mode::Solutions => ("solutions", &course.paths.solutions),
+    let mode = match opts.mode {
+        Mode::Exercises if !course.has_hidden_tests() => Mode::Visible,
+        mode => mode,
     };
-    let submissions: Vec<Submission> = selected.iter().map(|ex| Submission::new(ex, key, sources)).collect();
+    let selected = course.select(&opts.ids)?;
+    let sources = match mode {
+        Mode::Exercises | Mode::Visible => &course.paths.exercises,
+        Mode::Solutions => &course.paths.solutions,
+    };
     // Submission times come from git while cargo builds: off the critical path.
+    // Git is asked from the graded tree: with `--exercises`, the learner's
+    // checkout, not the course's.
     let (results, commits) = std::thread::scope(|s| {
         let commits = s.spawn(|| {
-            selected.iter().map(|ex| last_commit(&course.root, &sources.join(&ex.dir).join("src"))).collect::<Vec<_>>()
+            selected.iter().map(|ex| last_commit(sources, &sources.join(&ex.dir).join("src"))).collect::<Vec<_>>()
         });
-        let results = grade_batch(course, key, &submissions, &opts.runner, &|_| {});
+        let results = if mode == Mode::Visible {
+            grade_visible(course, &selected, &opts.runner)
+        } else {
+            let key = mode.as_str();
+            let submissions: Vec<Submission> = selected.iter().map(|ex| Submission::new(ex, key, sources)).collect();
+            grade_batch(course, key, &submissions, &opts.runner, &|_| {})
+        };
         (results, commits.join().unwrap_or_else(|_| vec![None; selected.len()]))
     });
     let mut results = results?;
@@ -105,12 +130,73 @@ pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
             result.submitted_at = Some(stamp);
         }
     }
-    Ok(Report::new(opts.mode, results))
+    Ok(Report::new(mode, results))
+}
+
+/// The learner's exercises graded by their visible tests, bounded like hidden
+/// tests: each `exercises/<dir>/tests/visible.rs` is copied into the scratch
+/// directory as that exercise's test file, and the exercise is built as
+/// `cargo test -p <crate>` builds it (none of the grader's features, and the
+/// visible tests' support crate). One point a test; results in `selected` order.
+fn grade_visible(course: &Course, selected: &[&Exercise], runner: &Runner) -> Result<Vec<ExerciseResult>, Error> {
+    let pack = runner.scratch.clone().unwrap_or_else(|| default_scratch(course)).join("visible-tests");
+    let mut local = course.clone();
+    local.paths.hidden = pack.clone();
+    let support = course.paths.visible.join("Cargo.toml").is_file().then(|| {
+        let mut spec = toml::Table::new();
+        spec.insert("package".into(), "threadlings-visible".into());
+        spec.insert("path".into(), course.paths.visible.display().to_string().into());
+        toml::Value::Table(spec)
+    });
+    for ex in &mut local.exercises {
+        ex.features.clear();
+        if let Some(spec) = &support {
+            ex.dependencies.insert("visible".into(), spec.clone());
+        }
+    }
+    let mut missing = Vec::new();
+    let mut graded = Vec::new();
+    for ex in selected {
+        let file = course.paths.exercises.join(&ex.dir).join("tests").join("visible.rs");
+        let Ok(text) = std::fs::read(&file) else {
+            missing.push(ex.id.as_str());
+            continue;
+        };
+        let copy = pack.join(&ex.dir).join("hidden.rs");
+        if !std::fs::read(&copy).is_ok_and(|old| old == text) {
+            // Written whole and renamed: a grading run beside this one reads
+            // the old file or the new one, never half of it.
+            let dir = copy.parent().expect("a parent");
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("create a scratch directory", dir, e))?;
+            let part = dir.join(format!("hidden.rs.{}", std::process::id()));
+            std::fs::write(&part, &text).map_err(|e| Error::io("write the scratch workspace", &part, e))?;
+            std::fs::rename(&part, &copy).map_err(|e| Error::io("write the scratch workspace", &copy, e))?;
+        }
+        graded.push(local.exercises.iter().find(|e| e.id == ex.id).expect("the same catalogue"));
+    }
+    let submissions: Vec<Submission> = graded
+        .iter()
+        .map(|ex| Submission { visible: true, ..Submission::new(ex, "visible", &course.paths.exercises) })
+        .collect();
+    let mut results = grade_batch(&local, Mode::Exercises.as_str(), &submissions, runner, &|_| {})?.into_iter();
+    Ok(selected
+        .iter()
+        .map(|ex| {
+            if !missing.contains(&ex.id.as_str()) {
+                return results.next().expect("one result per graded exercise");
+            }
+            let shown = format!("exercises/{}/tests", ex.dir);
+            let why = format!("{shown}/visible.rs is missing: restore it with `git checkout -- {shown}`");
+            let test = not_run(&visible_tests(), Status::NotBuilt, &why);
+            ExerciseResult::new(&ex.id, &ex.dir, &ex.title, String::new(), vec![test])
+        })
+        .collect())
 }
 
 /// When `path` was last committed: seconds since the epoch and RFC 3339, from
 /// its own history in git (so a later commit elsewhere does not move it);
 /// `None` outside a git repository, without git, or for a path never committed.
+/// `repo` is any directory of the repository (git runs there).
 pub fn last_commit(repo: &Path, path: &Path) -> Option<(u64, String)> {
     let mut cmd = std::process::Command::new("git");
     cmd.current_dir(repo).args(["log", "-1", "--format=%ct %cI", "--"]).arg(path);
@@ -146,11 +232,22 @@ pub fn grade_batch(
 
     // Plan every test of every submission, then run them all in one pool.
     let mut plans = Vec::new();
+    let mut specs = Vec::new();
     let mut jobs = Vec::new();
-    for (owner, (sub, staged)) in submissions.iter().zip(&staged).enumerate() {
+    for (sub, staged) in submissions.iter().zip(&staged) {
         let plan = plan(sub.exercise, staged, &built, &workspace);
-        if let Plan::Run { exe, names } = &plan {
-            for spec in sub.exercise.tests.iter().filter(|t| sub.wants(t) && names.contains(&t.name)) {
+        specs.push(match &plan {
+            Plan::Run { names, .. } => sub.specs(names),
+            // Visible tests are known by the build's list; without a build,
+            // one entry stands for them all.
+            Plan::NotBuilt(_) | Plan::NotRun(_) if sub.visible => vec![visible_tests()],
+            Plan::NotBuilt(_) | Plan::NotRun(_) => sub.specs(&[]),
+        });
+        plans.push(plan);
+    }
+    for (owner, ((sub, plan), specs)) in submissions.iter().zip(&plans).zip(&specs).enumerate() {
+        if let Plan::Run { exe, names } = plan {
+            for spec in specs.iter().filter(|t| names.contains(&t.name)) {
                 jobs.push(Job {
                     exe: exe.clone(),
                     name: spec.name.clone(),
@@ -161,7 +258,6 @@ pub fn grade_batch(
                 });
             }
         }
-        plans.push(plan);
     }
     // A submission with nothing to run is done before the pool starts.
     for (owner, _) in submissions.iter().enumerate().filter(|(i, _)| !jobs.iter().any(|j| j.owner == *i)) {
@@ -184,21 +280,21 @@ pub fn grade_batch(
     bar.finish_and_clear();
 
     let mut results = Vec::new();
-    for (owner, (sub, plan)) in submissions.iter().zip(plans).enumerate() {
+    for (owner, ((sub, plan), specs)) in submissions.iter().zip(plans).zip(&specs).enumerate() {
         let ex = sub.exercise;
-        let relabel = |m: &str| relabel(m, &workspace, sub, &course.root);
-        let wanted = ex.tests.iter().filter(|t| sub.wants(t));
+        let relabel = |m: &str| relabel(m, &workspace, sub, course);
         let (build_message, tests) = match plan {
             Plan::NotBuilt(message) => {
-                let tests = wanted.map(|t| not_run(t, Status::NotBuilt, "the exercise did not build")).collect();
+                let tests = specs.iter().map(|t| not_run(t, Status::NotBuilt, "the exercise did not build")).collect();
                 (relabel(&message), tests)
             }
             Plan::NotRun(why) => {
-                let tests = wanted.map(|t| not_run(t, Status::NotRun, &relabel(&why))).collect();
+                let tests = specs.iter().map(|t| not_run(t, Status::NotRun, &relabel(&why))).collect();
                 (String::new(), tests)
             }
             Plan::Run { names, .. } => {
-                let tests = wanted
+                let tests = specs
+                    .iter()
                     .map(|spec| {
                         if !names.contains(&spec.name) {
                             return not_run(spec, Status::NotRun, "this hidden test is missing from the test build (a course bug: run `cargo xtask check`)");
@@ -255,6 +351,13 @@ fn plan(ex: &Exercise, staged: &Result<Staged, String>, built: &HashMap<PathBuf,
     }
 }
 
+/// The one entry that stands for an exercise's visible tests when they could
+/// not be listed: it is worth a point, so a visible run that did not build
+/// does not pass.
+fn visible_tests() -> TestSpec {
+    TestSpec { name: "tests/visible.rs".into(), points: 1, repeat: 1, visibility: "visible".into() }
+}
+
 fn not_run(spec: &TestSpec, status: Status, message: &str) -> TestResult {
     TestResult {
         name: spec.name.clone(),
@@ -269,12 +372,20 @@ fn not_run(spec: &TestSpec, status: Status, message: &str) -> TestResult {
 }
 
 /// Rewrites scratch paths in compiler and panic messages to the paths the reader
-/// knows: their own sources, and "hidden test".
-fn relabel(message: &str, ws: &Path, sub: &Submission, root: &Path) -> String {
+/// knows: their own sources (a learner's tree graded from outside the course,
+/// with `--exercises`, as `exercises/`), and "hidden test" or their visible tests.
+fn relabel(message: &str, ws: &Path, sub: &Submission, course: &Course) -> String {
     let (key, dir) = (&sub.key, &sub.exercise.dir);
-    let src = sub.sources.strip_prefix(root).unwrap_or(&sub.sources).join(dir).join("src");
+    let tree = match sub.sources.strip_prefix(&course.root) {
+        Ok(rel) => rel.to_path_buf(),
+        Err(_) if sub.sources == course.paths.exercises => PathBuf::from("exercises"),
+        Err(_) => sub.sources.clone(),
+    };
+    let src = tree.join(dir).join("src");
+    let tests =
+        if sub.visible { tree.join(dir).join("tests/visible.rs").display().to_string() } else { "hidden test".into() };
     let out = message.replace(&format!("{}/", ws.display()), "");
-    let out = out.replace(&format!("{key}/{dir}/tests/hidden.rs"), "hidden test");
+    let out = out.replace(&format!("{key}/{dir}/tests/hidden.rs"), &tests);
     out.replace(&format!("{key}/{dir}/src"), &src.display().to_string())
 }
 
@@ -293,7 +404,7 @@ mod tests {
         let message = "panicked at /course/target/threadlings/exercises/exercises/01_first/tests/hidden.rs:3:5\n\
                        error at /course/target/threadlings/exercises/exercises/01_first/src/lib.rs:9:1";
         assert_eq!(
-            relabel(message, ws, &sub, &course.root),
+            relabel(message, ws, &sub, &course),
             "panicked at hidden test:3:5\nerror at exercises/01_first/src/lib.rs:9:1"
         );
     }

@@ -40,6 +40,9 @@ pub enum Mode {
     Exercises,
     /// The reference `solutions/`.
     Solutions,
+    /// The learner's `exercises/`, by their visible tests (`tests/visible.rs`),
+    /// a point a test: a student copy of the course, whose hidden tests run in CI.
+    Visible,
 }
 
 impl Mode {
@@ -47,6 +50,7 @@ impl Mode {
         match self {
             Mode::Exercises => "exercises",
             Mode::Solutions => "solutions",
+            Mode::Visible => "visible",
         }
     }
 }

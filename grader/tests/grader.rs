@@ -196,6 +196,105 @@ fn oversized_sources_are_that_exercises_verdict_and_the_others_are_graded() {
     assert!(big.is_file(), "the learner's file stays");
 }
 
+#[test]
+fn exercises_from_elsewhere_are_graded_read_only_with_the_courses_hidden_tests_and_their_own_git() {
+    let course = fixture_course("elsewhere");
+    // The learner's checkout, away from the course, with a history of its own.
+    let learner = Path::new(env!("CARGO_TARGET_TMPDIR")).join("learners").join("elsewhere");
+    let _ = fs::remove_dir_all(&learner);
+    support::copy_tree(&course.join("exercises"), &learner.join("exercises"));
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(&learner)
+            .args(["-c", "user.name=Learner", "-c", "user.email=learner@example.com"])
+            .args(args)
+            .env("GIT_COMMITTER_DATE", "2026-11-02T10:00:00Z")
+            .env("GIT_AUTHOR_DATE", "2026-11-02T10:00:00Z")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "my work"]);
+    // The course's own copy of `pass` does not build: only the learner's tree counts.
+    fs::write(course.join("exercises/pass/src/lib.rs"), "this is not Rust\n").unwrap();
+    let before = tree(&learner.join("exercises"));
+
+    let dir = learner.join("exercises");
+    let (report, code) = json_report(&course, &["--exercises", dir.to_str().unwrap(), "pass", "broken"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(test_result(&report, "pass", "adds")["status"], "passed", "{report:#}");
+    let broken = report["exercises"].as_array().unwrap().iter().find(|e| e["id"] == "broken").unwrap();
+    // Paths in messages are the learner's own, not where the grader found them.
+    assert!(broken["build_message"].as_str().unwrap().contains(" exercises/broken/src/lib.rs:2"), "{broken:#}");
+    assert_eq!(report["exercises"][0]["submitted_at"], "2026-11-02T10:00:00Z", "from the learner's git");
+    assert_eq!(tree(&learner.join("exercises")), before, "grading wrote into the learner's tree");
+
+    one_line_error(
+        &grader(&course).args(["--exercises", dir.to_str().unwrap(), "list"]).output().unwrap(),
+        2,
+        "--exercises",
+    );
+    let nowhere = learner.join("nowhere");
+    one_line_error(&grader(&course).args(["--exercises", nowhere.to_str().unwrap()]).output().unwrap(), 3, "nowhere");
+    let _ = fs::remove_dir_all(&learner);
+}
+
+#[test]
+fn without_hidden_tests_a_grade_runs_the_visible_tests_and_says_the_hidden_ones_run_in_ci() {
+    // A student copy: neither hidden tests nor solutions.
+    let course = fixture_course("visible");
+    fs::remove_dir_all(course.join("hidden")).unwrap();
+    fs::remove_dir_all(course.join("solutions")).unwrap();
+    let repo = fs::canonicalize(REPO).unwrap();
+    let catalogue = fs::read_to_string(course.join("course.toml")).unwrap();
+    let with_support = format!("hidden = \"hidden\"\nvisible = \"{}/grader/visible\"\n", repo.display());
+    fs::write(course.join("course.toml"), catalogue.replace("hidden = \"hidden\"\n", &with_support)).unwrap();
+    let visible = |dir: &str, text: &str| {
+        let path = course.join("exercises").join(dir).join("tests/visible.rs");
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, support::rename_crates(text, "visible")).unwrap();
+    };
+    visible(
+        "pass",
+        "#[test]\nfn adds() {\n    let _deadline = visible::deadline(\"pass\");\n    assert_eq!(fx_pass::add(2, 3), 5);\n}\n\
+         #[test]\nfn greets_briefly() {\n    assert_eq!(fx_pass::greeting(\"Ann\"), \"Hi Ann\");\n}\n",
+    );
+    visible("spins", "#[test]\nfn adds() {\n    assert_eq!(fx_spins::add(1, 1), 2);\n}\n");
+    visible("broken", "#[test]\nfn adds() {\n    assert_eq!(fx_broken::add(1, 1), 2);\n}\n");
+    let before = tree(&course.join("exercises"));
+
+    let out = grader(&course).args(["pass", "spins", "broken", "fail"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.starts_with("The hidden tests are not in this repository: they run in CI"), "{text}");
+    for needle in [
+        "visible tests: 1/2 passed",
+        "✓ adds",
+        "✗ greets_briefly",
+        "failed",
+        "exercises/pass/tests/visible.rs",
+        "timed out",
+        "does not build",
+        "exercises/fail/tests/visible.rs is missing",
+        "Visible tests: 1/5 passed. Not your grade: the hidden tests run in CI",
+    ] {
+        assert!(text.contains(needle), "no '{needle}' in:\n{text}");
+    }
+    assert!(!text.contains("Score:"), "no points that look like the grade:\n{text}");
+    assert!(!course.join(".threadlings").exists(), "a visible run is not recorded as progress");
+    assert_eq!(tree(&course.join("exercises")), before);
+
+    let (report, code) = json_report(&course, &["pass"]);
+    assert_eq!((report["mode"].as_str(), code), (Some("visible"), 1));
+    let out = grader(&course).args(["--format", "gradescope", "pass"]).output().unwrap();
+    one_line_error(&out, 2, "they run in CI");
+    let results: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(results["output"].as_str().unwrap().contains("could not grade"), "{results:#}");
+    one_line_error(&grader(&course).args(["solution", "pass"]).output().unwrap(), 2, "your teacher has them");
+}
+
 fn one_line_error(out: &std::process::Output, code: i32, needle: &str) {
     // Notices of what the grader is doing (a first build) are not errors.
     let stderr: String = String::from_utf8_lossy(&out.stderr)

@@ -1,6 +1,9 @@
 //! `cargo xtask classroom`: the autograding workflow,
 //! `.github/workflows/classroom.yml`, generated from the catalogue: one graded
 //! step per exercise writing the classroom reporter's result, then the reporter.
+//! Also the student template's workflow (`cargo xtask export-student`), which
+//! grades the student's checkout with a grader built from the teacher's
+//! private copy of the course.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -24,15 +27,7 @@ pub fn step_id(ex: &Exercise) -> String {
 /// grade fails with a result of status `error`; later steps and the reporter
 /// still run.
 pub fn workflow(course: &Course) -> Result<String, Error> {
-    let ids: Vec<String> = course.exercises.iter().map(step_id).collect();
-    for (i, id) in ids.iter().enumerate() {
-        if ids[..i].contains(id) {
-            return Err(Error::Catalogue {
-                path: course.root.join(grader::catalogue::FILE_NAME),
-                why: format!("two exercises get the step id {id}: ids must differ in their letters and digits"),
-            });
-        }
-    }
+    let ids = step_ids(course)?;
     let mut y = String::from(
         "# Generated from course.toml by `cargo xtask classroom`: do not edit by hand.\n\
          # Grades every exercise with its hidden tests and reports the points to the\n\
@@ -55,23 +50,114 @@ pub fn workflow(course: &Course) -> Result<String, Error> {
          \x20         restore-keys: autograding-${{ runner.os }}-\n\
          \x20     - name: Build the grader\n        run: cargo build --locked -p grader\n",
     );
-    for (ex, id) in course.exercises.iter().zip(&ids) {
+    graded_steps(&mut y, course, &ids, "!cancelled()", "target/debug/grader --format classroom --no-record");
+    Ok(y)
+}
+
+/// Every exercise's step id, which must differ.
+fn step_ids(course: &Course) -> Result<Vec<String>, Error> {
+    let ids: Vec<String> = course.exercises.iter().map(step_id).collect();
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            return Err(Error::Catalogue {
+                path: course.root.join(grader::catalogue::FILE_NAME),
+                why: format!("two exercises get the step id {id}: ids must differ in their letters and digits"),
+            });
+        }
+    }
+    Ok(ids)
+}
+
+/// One plain-shell step per exercise (`<grade> <id>`, run when `condition`
+/// holds), then the reporter reading every one.
+fn graded_steps(y: &mut String, course: &Course, ids: &[String], condition: &str, grade: &str) {
+    for (ex, id) in course.exercises.iter().zip(ids) {
         let _ = write!(
             y,
-            "      - name: {}\n        id: {id}\n        if: ${{{{ !cancelled() }}}}\n        \
-             run: target/debug/grader --format classroom --no-record {}\n",
+            "      - name: {}\n        id: {id}\n        if: ${{{{ {condition} }}}}\n        run: {grade} {}\n",
             yaml_string(&format!("{} {}", ex.id, ex.title)),
             shell_word(&ex.id),
         );
     }
-    y.push_str(
-        "      - name: Autograding Reporter\n        if: ${{ !cancelled() }}\n        \
-         uses: classroom-resources/autograding-grading-reporter@v1\n        env:\n",
+    let _ = write!(
+        y,
+        "      - name: Autograding Reporter\n        if: ${{{{ {condition} }}}}\n        \
+         uses: classroom-resources/autograding-grading-reporter@v1\n        env:\n"
     );
-    for id in &ids {
+    for id in ids {
         let _ = writeln!(y, "          {}_RESULTS: ${{{{ steps.{id}.outputs.result }}}}", id.to_ascii_uppercase());
     }
     let _ = write!(y, "        with:\n          runners: {}\n", ids.join(","));
+}
+
+/// Where the student template's workflow lives, relative to its root.
+pub const STUDENT_WORKFLOW: &str = WORKFLOW;
+/// The repository variable naming the teacher's private course repository.
+pub const COURSE_REPO_VARIABLE: &str = "THREADLINGS_COURSE_REPO";
+/// The secret holding a token that may read it.
+pub const COURSE_TOKEN_SECRET: &str = "THREADLINGS_COURSE_TOKEN";
+
+/// The student template's workflow: the student's repository is checked out
+/// into `student/`, the teacher's private course repository (hidden tests
+/// included) into `course/`, and the grader is built from `course/` with the
+/// working directory outside `student/`, so no file the student owns (a
+/// `.cargo/config.toml`, `rust-toolchain.toml`, `grader/`, `course.toml`)
+/// takes part. It grades `student/exercises` against the course's catalogue
+/// and hidden tests. Nothing is cached: a cache the student's runs can write
+/// could hand a later run a forged grader.
+pub fn student_workflow(course: &Course) -> Result<String, Error> {
+    let ids = step_ids(course)?;
+    let (repo_var, token) = (COURSE_REPO_VARIABLE, COURSE_TOKEN_SECRET);
+    let mut y = format!(
+        "# Generated from course.toml by `cargo xtask export-student`: do not edit by hand.\n\
+         # Grades the exercises in this repository with the course's hidden tests, which\n\
+         # live in the teacher's private copy of the course: the repository variable\n\
+         # {repo_var} names it, the secret {token} reads it.\n\
+         # The grader is built from that copy: of this repository only the exercises'\n\
+         # src/ folders are graded. The points go to the classroom reporter\n\
+         # (classroom-resources/autograding-grading-reporter). Nothing is cached: a\n\
+         # cache that one run can write could hand a later run a forged grader.\n\
+         name: Autograding Tests\n\
+         \n\
+         on:\n  push:\n  workflow_dispatch:\n  repository_dispatch:\n\
+         \n\
+         permissions:\n  checks: write\n  actions: read\n  contents: read\n\
+         \n\
+         jobs:\n  run-autograding-tests:\n    runs-on: ubuntu-latest\n    timeout-minutes: 60\n\
+         \x20   if: github.actor != 'github-classroom[bot]'\n    steps:\n\
+         \x20     - name: Check the course settings\n        env:\n\
+         \x20         COURSE_REPO: ${{{{ vars.{repo_var} }}}}\n        run: |\n\
+         \x20         if [ -z \"$COURSE_REPO\" ]; then\n\
+         \x20           echo \"::error title=Autograding is not set up::the repository variable {repo_var} is empty: set it to the teacher's private course repository (owner/name), as the README says under 'For teachers'\"\n\
+         \x20           exit 1\n          fi\n\
+         \x20         if [ \"$COURSE_REPO\" = \"$GITHUB_REPOSITORY\" ]; then\n\
+         \x20           echo \"::error title=Autograding is not set up::{repo_var} names this repository: it must name the teacher's private course repository\"\n\
+         \x20           exit 1\n          fi\n\
+         \x20     - name: Checkout your code\n        uses: actions/checkout@v5\n        with:\n\
+         \x20         path: student\n\
+         \x20         # Every exercise's own history: its submission time is its src/'s last commit.\n\
+         \x20         fetch-depth: 0\n          persist-credentials: false\n\
+         \x20     - name: Checkout the course (grader and hidden tests)\n        uses: actions/checkout@v5\n        with:\n\
+         \x20         repository: ${{{{ vars.{repo_var} }}}}\n\
+         \x20         token: ${{{{ secrets.{token} }}}}\n\
+         \x20         path: course\n          persist-credentials: false\n\
+         \x20     - name: Build the grader from the course\n        id: grader\n\
+         \x20       # From the workspace root, outside student/: cargo and rustup read their\n\
+         \x20       # configuration (.cargo/config.toml, rust-toolchain.toml) from the working\n\
+         \x20       # directory up, never from the student's files.\n\
+         \x20       run: |\n\
+         \x20         if [ ! -d course/grader/hidden/exercises ]; then\n\
+         \x20           echo \"::error title=Autograding is not set up::{repo_var} names a repository without the hidden tests (grader/hidden/exercises/): it must be the full course\"\n\
+         \x20           exit 1\n          fi\n\
+         \x20         cargo build --locked --manifest-path course/Cargo.toml -p grader\n"
+    );
+    graded_steps(
+        &mut y,
+        course,
+        &ids,
+        "!cancelled() && steps.grader.outcome == 'success'",
+        "course/target/debug/grader --course course --exercises student/exercises --format classroom --no-record",
+    );
     Ok(y)
 }
 

@@ -3,6 +3,8 @@
 pub mod bench;
 pub mod check;
 pub mod classroom;
+pub mod export;
+pub mod gradescope;
 pub mod layout;
 pub mod report;
 pub mod snapshots;
@@ -38,6 +40,16 @@ Usage:
                                  write .github/workflows/classroom.yml, the autograding
                                  workflow, from the catalogue; --check only says
                                  whether the committed one is current (1 when stale)
+  cargo xtask export-student DIR
+                                 write the student template into DIR (new or empty): the
+                                 exercises, their pages and visible tests, the grader, a
+                                 classroom workflow that grades with the hidden tests of
+                                 the private course repository; no solutions, no hidden
+                                 tests, no author tools or CI
+  cargo xtask gradescope [--out FILE]
+                                 the Gradescope autograder zip (default
+                                 target/threadlings/gradescope.zip): setup.sh,
+                                 run_autograder and the course with its hidden tests
   cargo xtask bench [--runs N] [--watch]
                                  time a warm full grade against plain `cargo test` of the
                                  same hidden tests (default 5 runs each); --watch instead
@@ -81,6 +93,11 @@ pub fn main(args: Vec<String>) -> ExitCode {
             check::run(&repo_root(), &opts, &mut std::io::stdout()).map(|problems| problems.is_empty())
         }
         "classroom" => classroom::run(&repo_root(), args.check, &mut std::io::stdout()),
+        "export-student" => {
+            let dir = args.dest.as_deref().expect("parse asks for it");
+            export::run(&repo_root(), dir, &mut std::io::stdout())
+        }
+        "gradescope" => gradescope::run(&repo_root(), args.out.as_deref(), &mut std::io::stdout()),
         "starters" if args.pristine => starters::list_pristine(&repo_root(), &mut std::io::stdout()),
         "starters" => starters::run(&repo_root(), args.update, &mut std::io::stdout()),
         "bench" if args.watch => watch_bench::run(&repo_root(), args.runs.unwrap_or(10)).map(|()| true),
@@ -115,6 +132,7 @@ struct Args {
     class: Option<PathBuf>,
     out: Option<PathBuf>,
     check: bool,
+    dest: Option<PathBuf>,
     ids: Vec<String>,
 }
 
@@ -131,6 +149,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         class: None,
         out: None,
         check: false,
+        dest: None,
         ids: Vec::new(),
     };
     let mut it = args.iter();
@@ -146,6 +165,9 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--update" if parsed.task == "starters" => parsed.update = true,
             "--pristine" if parsed.task == "starters" => parsed.pristine = true,
             "--watch" if parsed.task == "bench" => parsed.watch = true,
+            "--out" if parsed.task == "gradescope" => {
+                parsed.out = Some(it.next().map(PathBuf::from).ok_or("--out needs a path")?);
+            }
             "--history" | "--class" | "--out" if parsed.task == "report" => {
                 let path = it.next().map(PathBuf::from).ok_or(format!("{arg} needs a path"))?;
                 match arg.as_str() {
@@ -156,13 +178,19 @@ fn parse(args: &[String]) -> Result<Args, String> {
             }
             "--check" if parsed.task == "classroom" => parsed.check = true,
             "-h" | "--help" | "help" => parsed.task = "help".into(),
-            "check" | "bench" | "snapshots" | "starters" | "report" | "classroom" if parsed.task == "help" => {
+            "check" | "bench" | "snapshots" | "starters" | "report" | "classroom" | "export-student" | "gradescope"
+                if parsed.task == "help" =>
+            {
                 parsed.task = arg.clone()
             }
             other if other.starts_with('-') => return Err(format!("unknown option '{other}'")),
+            _ if parsed.task == "export-student" && parsed.dest.is_none() => parsed.dest = Some(PathBuf::from(arg)),
             _ if parsed.task == "check" || parsed.task == "snapshots" => parsed.ids.push(arg.clone()),
             other => return Err(format!("unknown argument '{other}'")),
         }
+    }
+    if parsed.task == "export-student" && parsed.dest.is_none() {
+        return Err("export-student needs a directory to write the template into".into());
     }
     if parsed.history.is_some() && parsed.class.is_some() {
         return Err("--history and --class make different reports: give one".into());

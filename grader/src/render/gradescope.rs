@@ -39,3 +39,10 @@ pub fn gradescope(report: &Report, course: &Course) -> String {
     });
     serde_json::to_string_pretty(&doc).expect("serializes") + "\n"
 }
+
+/// Results when the grader could not grade: no points, and `what` broke, so
+/// the student and the teacher see why instead of an empty autograder.
+pub fn gradescope_error(what: &str) -> String {
+    let doc = json!({ "score": 0, "output": what, "tests": [] });
+    serde_json::to_string_pretty(&doc).expect("serializes") + "\n"
+}

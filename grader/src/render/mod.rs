@@ -11,7 +11,7 @@ mod text;
 pub use classroom::{CLASSROOM_LIMIT, classroom, classroom_document, classroom_error, step_summary};
 pub use classroom50::classroom50;
 pub use ctrf::ctrf;
-pub use gradescope::gradescope;
+pub use gradescope::{gradescope, gradescope_error};
 pub use json::json;
 pub use junit::junit;
 pub use text::{Style, text};
