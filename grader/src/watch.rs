@@ -182,10 +182,18 @@ impl Watch<'_> {
         self.screen.say(&render::text(&report, self.course, self.screen.style()));
         self.passed = report.all_passed();
         if self.passed {
-            let mut text = format!(
-                "Full marks for {} {}! Compare with the reference solution: `cargo grade solution {}`.",
-                ex.id, ex.title, ex.id
-            );
+            let mut text = if report.mode == Mode::Visible {
+                // A student copy: no hidden tests and no reference solution here.
+                format!(
+                    "The visible tests of {} {} pass! Commit and push: the hidden tests grade it in CI.",
+                    ex.id, ex.title
+                )
+            } else {
+                format!(
+                    "Full marks for {} {}! Compare with the reference solution: `cargo grade solution {}`.",
+                    ex.id, ex.title, ex.id
+                )
+            };
             match self.next_index() {
                 Some(i) => {
                     let next = &self.course.exercises[i];
