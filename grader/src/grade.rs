@@ -67,13 +67,24 @@ pub struct Submission<'a> {
     pub key: String,
     /// A tree shaped like `exercises/`: the sources are `<sources>/<dir>/src/`.
     pub sources: PathBuf,
+    /// A tree shaped like `exercises/` whose files lie under the sources' (a
+    /// solution's starter; see [`crate::layers`]).
+    pub under: Option<PathBuf>,
     /// The hidden tests to run; all of them when `None`.
     pub only: Option<Vec<String>>,
 }
 
 impl<'a> Submission<'a> {
     pub fn new(exercise: &'a Exercise, key: &str, sources: &Path) -> Submission<'a> {
-        Submission { exercise, key: key.into(), sources: sources.to_path_buf(), only: None }
+        Submission { exercise, key: key.into(), sources: sources.to_path_buf(), under: None, only: None }
+    }
+
+    /// The reference solution of `exercise`, layered over its starter.
+    pub fn solution(course: &Course, exercise: &'a Exercise, key: &str) -> Submission<'a> {
+        Submission {
+            under: Some(course.paths.exercises.clone()),
+            ..Submission::new(exercise, key, &course.paths.solutions)
+        }
     }
 
     fn wants(&self, test: &TestSpec) -> bool {
@@ -88,7 +99,13 @@ pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
         Mode::Exercises => ("exercises", &course.paths.exercises),
         Mode::Solutions => ("solutions", &course.paths.solutions),
     };
-    let submissions: Vec<Submission> = selected.iter().map(|ex| Submission::new(ex, key, sources)).collect();
+    let submissions: Vec<Submission> = selected
+        .iter()
+        .map(|ex| match opts.mode {
+            Mode::Exercises => Submission::new(ex, key, sources),
+            Mode::Solutions => Submission::solution(course, ex, key),
+        })
+        .collect();
     // Submission times come from git while cargo builds: off the critical path.
     let (results, commits) = std::thread::scope(|s| {
         let commits = s.spawn(|| {
