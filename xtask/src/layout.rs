@@ -6,6 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use grader::catalogue::Course;
+use grader::layers;
 
 /// Every disagreement found for the exercises with these ids (all when empty), one
 /// line each; empty when they are consistent. Stray directories count only when
@@ -39,9 +40,16 @@ pub fn problems(course: &Course, ids: &[String]) -> Vec<String> {
         } else if !readme.contains(&format!("cargo test -p {}", ex.crate_name)) {
             out.push(at(&format!("README.md does not say how to run its tests (`cargo test -p {}`)", ex.crate_name)));
         }
+        // A solution holds only the files that differ from its starter (`grader::layers`).
+        let [starter, solution] = layers::solution(course, ex);
+        for (rel, file) in layers::files(std::slice::from_ref(&solution)) {
+            if fs::read(&file).ok() == fs::read(starter.join(&rel)).ok() {
+                out.push(at(&format!("{} is the starter's file: delete it", file.display())));
+            }
+        }
         for (what, file) in [
             ("a starter", dir.join("src/lib.rs")),
-            ("a solution", p.solutions.join(&ex.dir).join("src/lib.rs")),
+            ("a solution", solution.join("lib.rs")),
             ("hidden tests", p.hidden.join(&ex.dir).join("hidden.rs")),
         ] {
             if !file.is_file() {
