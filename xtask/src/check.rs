@@ -95,6 +95,9 @@ pub fn static_problems(course: &Course, ids: &[String]) -> Result<Vec<String>, E
     }
     let record = Record::load(course)?;
     for ex in course.exercises.iter().filter(|e| only.is_empty() || only.contains(&e.id)) {
+        if record.status(course, ex)? == Starter::Pristine {
+            problems.extend(layout::starter_files_in_solution(course, ex));
+        }
         if !record.digests.contains_key(&ex.dir) {
             problems.push(format!(
                 "exercise {} ({}): {} has no digest of its starter: run `{}`",

@@ -176,3 +176,20 @@ fn a_stale_patch_is_named_with_the_commands_that_refresh_it() {
     );
     let _ = fs::remove_dir_all(&root);
 }
+
+#[test]
+fn a_solution_file_that_is_the_starters_is_named() {
+    let root = tiny_course("layers");
+    for dir in ["exercises", "solutions"] {
+        fs::write(root.join(dir).join("01_adder/src/notes.rs"), "// Notes.\n").unwrap();
+    }
+    starters::run(&root, true, &mut Vec::new()).unwrap();
+    let course = Course::load(&root).unwrap();
+    let problems = check::static_problems(&course, &[]).unwrap();
+    let at = root.join("solutions/01_adder/src/notes.rs");
+    assert_eq!(problems, [format!("exercise 01 (01_adder): {} is the starter's file: delete it", at.display())]);
+    // A learner's solved copy is not the starter: nothing to say.
+    fs::write(root.join("exercises/01_adder/src/lib.rs"), SOLUTION).unwrap();
+    assert_eq!(check::static_problems(&course, &[]).unwrap(), Vec::<String>::new());
+    let _ = fs::remove_dir_all(&root);
+}
