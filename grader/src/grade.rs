@@ -68,6 +68,9 @@ pub struct Submission<'a> {
     pub key: String,
     /// A tree shaped like `exercises/`: the sources are `<sources>/<dir>/src/`.
     pub sources: PathBuf,
+    /// A tree shaped like `exercises/` whose files lie under the sources' (a
+    /// solution's starter; see [`crate::layers`]).
+    pub under: Option<PathBuf>,
     /// The hidden tests to run; all of them when `None`.
     pub only: Option<Vec<String>>,
     /// Graded by its visible tests instead, staged in place of the hidden ones:
@@ -77,7 +80,22 @@ pub struct Submission<'a> {
 
 impl<'a> Submission<'a> {
     pub fn new(exercise: &'a Exercise, key: &str, sources: &Path) -> Submission<'a> {
-        Submission { exercise, key: key.into(), sources: sources.to_path_buf(), only: None, visible: false }
+        Submission {
+            exercise,
+            key: key.into(),
+            sources: sources.to_path_buf(),
+            under: None,
+            only: None,
+            visible: false,
+        }
+    }
+
+    /// The reference solution of `exercise`, layered over its starter.
+    pub fn solution(course: &Course, exercise: &'a Exercise, key: &str) -> Submission<'a> {
+        Submission {
+            under: Some(course.paths.exercises.clone()),
+            ..Submission::new(exercise, key, &course.paths.solutions)
+        }
     }
 
     fn wants(&self, test: &TestSpec) -> bool {
@@ -118,7 +136,13 @@ pub fn grade(course: &Course, opts: &Options) -> Result<Report, Error> {
             grade_visible(course, &selected, &opts.runner)
         } else {
             let key = mode.as_str();
-            let submissions: Vec<Submission> = selected.iter().map(|ex| Submission::new(ex, key, sources)).collect();
+            let submissions: Vec<Submission> = selected
+                .iter()
+                .map(|ex| match mode {
+                    Mode::Solutions => Submission::solution(course, ex, key),
+                    _ => Submission::new(ex, key, sources),
+                })
+                .collect();
             grade_batch(course, key, &submissions, &opts.runner, &|_| {})
         };
         (results, commits.join().unwrap_or_else(|_| vec![None; selected.len()]))

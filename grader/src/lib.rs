@@ -9,6 +9,7 @@ pub mod error;
 pub mod fence;
 pub mod grade;
 pub mod history;
+pub mod layers;
 pub mod limits;
 pub mod model;
 pub mod out;

@@ -9,6 +9,7 @@ use similar::TextDiff;
 
 use crate::catalogue::{Course, Exercise};
 use crate::error::Error;
+use crate::layers;
 
 /// Every file of the learner's and the reference `src/`, as unified diffs from
 /// the learner's to the reference.
@@ -16,11 +17,11 @@ pub fn compare(course: &Course, ex: &Exercise) -> Result<String, Error> {
     let yours = course.paths.exercises.join(&ex.dir).join("src");
     let reference = course.paths.solutions.join(&ex.dir).join("src");
     let shown = |p: &Path| p.strip_prefix(&course.root).unwrap_or(p).display().to_string();
-    let mut names = BTreeSet::new();
-    for dir in [&yours, &reference] {
-        collect(dir, dir, &mut names);
-    }
-    if names.is_empty() {
+    // The reference is the solution's files over the starter's (`layers`).
+    let theirs = layers::files(&layers::solution(course, ex));
+    let mut names: BTreeSet<String> = theirs.keys().map(|p| p.display().to_string()).collect();
+    collect(&yours, &yours, &mut names);
+    if !reference.is_dir() {
         return Err(Error::io("read the reference solution", &reference, std::io::ErrorKind::NotFound.into()));
     }
     let mut out = format!(
@@ -31,7 +32,8 @@ pub fn compare(course: &Course, ex: &Exercise) -> Result<String, Error> {
         shown(&reference)
     );
     for name in names {
-        let (a, b) = (yours.join(&name), reference.join(&name));
+        let (a, b) =
+            (yours.join(&name), theirs.get(Path::new(&name)).cloned().unwrap_or_else(|| reference.join(&name)));
         let (left, right) = (fs::read_to_string(&a).unwrap_or_default(), fs::read_to_string(&b).unwrap_or_default());
         if left == right {
             out.push_str(&format!("\n{name}: the same as yours\n"));
@@ -41,7 +43,7 @@ pub fn compare(course: &Course, ex: &Exercise) -> Result<String, Error> {
         out.push('\n');
         out.push_str(&diff.unified_diff().context_radius(3).header(&shown(&a), &shown(&b)).to_string());
     }
-    out.push_str(&format!("\nThe whole files are in {}/.\n", shown(&reference)));
+    out.push_str(&format!("\nThe files that differ from the starter are in {}/.\n", shown(&reference)));
     Ok(out)
 }
 

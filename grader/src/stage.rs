@@ -2,6 +2,7 @@
 //! only the learner's `src/` and add the hidden tests, with the grader's manifest,
 //! lock file and snapshots. Learner files are only ever read.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::catalogue::{Course, Exercise};
 use crate::error::Error;
 use crate::grade::Submission;
+use crate::layers;
 use crate::limits::SOURCE_CAP;
 
 /// The scratch directory, with one label's workspace held exclusively while this
@@ -107,9 +109,12 @@ impl Scratch {
         for sub in submissions {
             let ex = sub.exercise;
             let source_dir = sub.sources.join(&ex.dir).join("src");
+            let mut layers: Vec<PathBuf> = sub.under.iter().map(|u| u.join(&ex.dir).join("src")).collect();
+            layers.push(source_dir.clone());
+            let files = layers::files(&layers);
             let member = format!("{}/{}", sub.key, ex.dir);
             let crate_dir = ws.join(&member);
-            if !source_dir.join("lib.rs").is_file() {
+            if !files.contains_key(Path::new("lib.rs")) {
                 // Keep the workspace loadable: a member without sources is removed.
                 let _ = fs::remove_dir_all(&crate_dir);
                 let shown = source_dir.strip_prefix(&course.root).unwrap_or(&source_dir);
@@ -120,13 +125,7 @@ impl Scratch {
                 )));
                 continue;
             }
-            // Package names are unique in a workspace; the library keeps the
-            // exercise's crate name, which is what the hidden tests import. The
-            // label is in the name too: cargo names a member's artifacts after
-            // its package and its path inside the workspace, and batches of
-            // another label (`check`, `check-04`) stage the same paths into the
-            // same target directory, maybe with other sources.
-            let size = tree_bytes(&source_dir);
+            let size = files_bytes(&files);
             if size > SOURCE_CAP {
                 let _ = fs::remove_dir_all(&crate_dir);
                 let shown = source_dir.strip_prefix(&course.root).unwrap_or(&source_dir);
@@ -138,9 +137,15 @@ impl Scratch {
                 )));
                 continue;
             }
+            // Package names are unique in a workspace; the library keeps the
+            // exercise's crate name, which is what the hidden tests import. The
+            // label is in the name too: cargo names a member's artifacts after
+            // its package and its path inside the workspace, and batches of
+            // another label (`check`, `check-04`) stage the same paths into the
+            // same target directory, maybe with other sources.
             let shared = submissions.iter().filter(|s| s.exercise.crate_name == ex.crate_name).count() > 1;
             let package = if shared { format!("{}-{label}-{}", ex.crate_name, sub.key) } else { ex.crate_name.clone() };
-            stage_one(course, ex, &package, &source_dir, &crate_dir)?;
+            stage_one(course, ex, &package, &files, &crate_dir)?;
             staged.push(Ok(Staged { manifest: crate_dir.join("Cargo.toml"), package }));
             members.push(member);
         }
@@ -149,8 +154,14 @@ impl Scratch {
     }
 }
 
-fn stage_one(course: &Course, ex: &Exercise, package: &str, source_dir: &Path, crate_dir: &Path) -> Result<(), Error> {
-    sync_tree(source_dir, &crate_dir.join("src"), &mut |_| true)?;
+fn stage_one(
+    course: &Course,
+    ex: &Exercise,
+    package: &str,
+    files: &BTreeMap<PathBuf, PathBuf>,
+    crate_dir: &Path,
+) -> Result<(), Error> {
+    sync_files(files, &crate_dir.join("src"))?;
     let hidden = course.paths.hidden.join(&ex.dir);
     let tests = crate_dir.join("tests");
     mkdir(&tests)?;
@@ -297,17 +308,36 @@ fn sync_tree(from: &Path, to: &Path, keep: &mut dyn FnMut(&Path) -> bool) -> Res
     Ok(())
 }
 
-/// Bytes of the regular files under `dir`, as `sync_tree` would stage them.
-fn tree_bytes(dir: &Path) -> u64 {
-    let Ok(entries) = fs::read_dir(dir) else { return 0 };
-    entries
-        .flatten()
-        .map(|e| match e.file_type() {
-            Ok(kind) if kind.is_dir() => tree_bytes(&e.path()),
-            Ok(kind) if kind.is_file() => e.metadata().map_or(0, |m| m.len()),
-            _ => 0,
-        })
-        .sum()
+/// Bytes of the files a submission stages.
+fn files_bytes(files: &BTreeMap<PathBuf, PathBuf>) -> u64 {
+    files.values().map(|from| fs::metadata(from).map_or(0, |m| m.len())).sum()
+}
+
+/// Mirrors `files` (path inside `to` -> where to read it) into `to`, writing only
+/// what changed (so cargo rebuilds only edited crates) and deleting the rest.
+fn sync_files(files: &BTreeMap<PathBuf, PathBuf>, to: &Path) -> Result<(), Error> {
+    for (rel, from) in files {
+        let bytes = fs::read(from).map_err(|e| Error::io("read a source file", from, e))?;
+        let dest = to.join(rel);
+        mkdir(dest.parent().unwrap_or(to))?;
+        write_if_changed(&dest, &bytes)?;
+    }
+    remove_unlisted(to, Path::new(""), files);
+    Ok(())
+}
+
+fn remove_unlisted(to: &Path, rel: &Path, files: &BTreeMap<PathBuf, PathBuf>) {
+    for entry in fs::read_dir(to.join(rel)).into_iter().flatten().flatten() {
+        let path = rel.join(entry.file_name());
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            remove_unlisted(to, &path, files);
+            if files.keys().all(|f| !f.starts_with(&path)) {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        } else if !files.contains_key(&path) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), Error> {
@@ -402,7 +432,7 @@ points = 1
         sync_tree(&from, &to, &mut |_| true).unwrap();
         assert!(!to.join("nested").exists(), "a removed source is removed from the staged crate");
         assert_eq!(fs::metadata(to.join("lib.rs")).unwrap().modified().unwrap(), written, "unchanged: not rewritten");
-        assert_eq!(tree_bytes(&from), "pub fn a() {}".len() as u64);
+        assert_eq!(files_bytes(&layers::files(std::slice::from_ref(&from))), "pub fn a() {}".len() as u64);
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -18,8 +18,10 @@ use grader::error::Error;
 use grader::grade::{self, Runner, Submission};
 use grader::model::{ExerciseResult, Status};
 use grader::process;
+use grader::stage::Scratch;
 
 use crate::layout;
+use crate::lint;
 use crate::starters::{self, Record, Starter};
 use crate::variants::{self, Kind, Variant};
 
@@ -88,8 +90,14 @@ pub fn static_problems(course: &Course, ids: &[String]) -> Result<Vec<String>, E
     problems.extend(header_problems.into_iter().filter(|p| {
         only.is_empty() || found.iter().any(|v| only.contains(&v.id) && p.starts_with(&v.file.display().to_string()))
     }));
+    for v in found.iter().filter(|v| only.is_empty() || only.contains(&v.id)) {
+        problems.extend(v.source(course).err());
+    }
     let record = Record::load(course)?;
     for ex in course.exercises.iter().filter(|e| only.is_empty() || only.contains(&e.id)) {
+        if record.status(course, ex)? == Starter::Pristine {
+            problems.extend(layout::starter_files_in_solution(course, ex));
+        }
         if !record.digests.contains_key(&ex.dir) {
             problems.push(format!(
                 "exercise {} ({}): {} has no digest of its starter: run `{}`",
@@ -117,10 +125,18 @@ pub fn grade_exercises(
     let scratch = grade::default_scratch(course);
     // Per process: two checks at once must not rewrite each other's trees.
     let variant_root = scratch.join("check-sources").join(std::process::id().to_string());
-    variants::materialize(course, &found, &variant_root)?;
-
     let mut checks: Vec<ExerciseCheck> =
         selected.iter().map(|e| ExerciseCheck { id: e.id.clone(), dir: e.dir.clone(), ..Default::default() }).collect();
+    // A patch that no longer applies is named, and its variant not graded.
+    let mut ready = Vec::new();
+    for v in found {
+        match v.source(course) {
+            Ok((file, text)) => ready.push((v, file, text)),
+            Err(problem) => checks.iter_mut().find(|c| c.id == v.id).expect("selected").wrong.push(problem),
+        }
+    }
+    variants::materialize(course, &ready, &variant_root)?;
+    let found: Vec<&Variant> = ready.iter().map(|(v, _, _)| *v).collect();
     // Exercise by exercise, so progress can be told as each one finishes;
     // within one, wrong solutions first: they wait out patiences and timeouts.
     let mut submissions = Vec::new();
@@ -159,7 +175,7 @@ pub fn grade_exercises(
                 starters::UPDATE
             )),
         }
-        submissions.push(Submission::new(ex, "solution", &course.paths.solutions));
+        submissions.push(Submission::solution(course, ex, "solution"));
         roles.push(Role::Solution);
     }
 
@@ -202,9 +218,50 @@ pub fn grade_exercises(
     // rendezvous patience, not CPU: a wider pool than a learner's grade.
     let jobs = CHECK_JOBS_PER_CPU * Runner::default().jobs;
     let runner = Runner { show_build: opts.show_build, jobs, target_dir: opts.target_dir.clone(), ..Runner::default() };
-    let results = grade::grade_batch(course, &batch_label(course, selected), &submissions, &runner, &on_done);
+    let label = batch_label(course, selected);
+    let results = grade::grade_batch(course, &label, &submissions, &runner, &on_done);
     let _ = std::fs::remove_dir_all(&variant_root);
     let results = results?;
+
+    // The staged crates are the shipped code as graded: lint them there.
+    let scratch = Scratch::open(&scratch, &label)?;
+    let ws = scratch.workspace(&label);
+    let mut members = Vec::new();
+    let mut owners = Vec::new();
+    for (sub, role) in submissions.iter().zip(&roles) {
+        let (id, dir) = (&sub.exercise.id, &sub.exercise.dir);
+        let edit = |v: &Variant| {
+            format!(
+                "run `cargo xtask wrong edit {id} {n}`, fix the file, then `cargo xtask wrong save {id} {n}`",
+                n = v.name
+            )
+        };
+        let (name, fix, wrong) = match role {
+            Role::Starter => continue,
+            Role::Solution => (
+                format!("solutions/{dir}/src (over the starter's)"),
+                format!("run `rustfmt --edition 2024 solutions/{dir}/src/lib.rs` or fix what clippy says"),
+                false,
+            ),
+            Role::Variant(v) if v.kind == Kind::Wrong => (v.label(), edit(v), true),
+            Role::Variant(v) => (v.label(), "fix the file".to_string(), false),
+        };
+        members.push(lint::Member { dir: scratch.member(&label, &sub.key, dir), name, fix, wrong });
+        owners.push((id.clone(), role));
+    }
+    let target_dir = opts.target_dir.clone().unwrap_or_else(|| scratch.target_dir());
+    let problems = lint::problems(&ws, &target_dir, &members)?;
+    for problem in problems {
+        let at = members.iter().position(|m| problem.starts_with(&format!("{}: ", m.name))).expect("named");
+        let (id, role) = &owners[at];
+        let check = checks.iter_mut().find(|c| &c.id == id).expect("selected");
+        match role {
+            Role::Solution => check.solution.push(problem),
+            Role::Variant(v) if v.kind == Kind::Wrong => check.wrong.push(problem),
+            _ => check.right.push(problem),
+        }
+    }
+    drop(scratch);
 
     for ((sub, role), result) in submissions.iter().zip(&roles).zip(&results) {
         let check = checks.iter_mut().find(|c| c.id == sub.exercise.id).expect("selected");

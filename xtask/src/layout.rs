@@ -6,6 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use grader::catalogue::Course;
+use grader::layers;
 
 /// Every disagreement found for the exercises with these ids (all when empty), one
 /// line each; empty when they are consistent. Stray directories count only when
@@ -39,9 +40,10 @@ pub fn problems(course: &Course, ids: &[String]) -> Vec<String> {
         } else if !readme.contains(&format!("cargo test -p {}", ex.crate_name)) {
             out.push(at(&format!("README.md does not say how to run its tests (`cargo test -p {}`)", ex.crate_name)));
         }
+        let [_, solution] = layers::solution(course, ex);
         for (what, file) in [
             ("a starter", dir.join("src/lib.rs")),
-            ("a solution", p.solutions.join(&ex.dir).join("src/lib.rs")),
+            ("a solution", solution.join("lib.rs")),
             ("hidden tests", p.hidden.join(&ex.dir).join("hidden.rs")),
         ] {
             if !file.is_file() {
@@ -86,6 +88,20 @@ fn manifest_name(path: &Path) -> Result<String, String> {
 fn manifest_dependencies(path: &Path) -> Result<Vec<String>, String> {
     let table = manifest(path)?;
     Ok(table.get("dependencies").and_then(|d| d.as_table()).map(|d| d.keys().cloned().collect()).unwrap_or_default())
+}
+
+/// Solution files of `ex` that are the starter's own, byte for byte: a solution
+/// holds only the files that differ (`grader::layers`). Meaningful only while
+/// `exercises/<dir>/src/` is the recorded starter.
+pub fn starter_files_in_solution(course: &Course, ex: &grader::catalogue::Exercise) -> Vec<String> {
+    let [starter, solution] = layers::solution(course, ex);
+    layers::files(std::slice::from_ref(&solution))
+        .into_iter()
+        .filter(|(rel, file)| fs::read(file).ok() == fs::read(starter.join(rel)).ok())
+        .map(|(_, file)| {
+            format!("exercise {} ({}): {} is the starter's file: delete it", ex.id, ex.dir, file.display())
+        })
+        .collect()
 }
 
 /// Names of the `#[test]` functions in a test file.

@@ -6,6 +6,7 @@ pub mod classroom;
 pub mod export;
 pub mod gradescope;
 pub mod layout;
+pub mod lint;
 pub mod report;
 pub mod snapshots;
 pub mod starters;
@@ -32,6 +33,16 @@ Usage:
                                  whether each exercise's src/ is its recorded starter;
                                  --update records every src/ as it is now; --pristine
                                  lists the crates still at their starter, one a line
+  cargo xtask wrong new EXERCISE MISTAKE [FILE]
+  cargo xtask wrong edit EXERCISE MISTAKE
+  cargo xtask wrong save EXERCISE MISTAKE
+                                 wrong solutions are patches against the solution
+                                 (grader/hidden/exercises/<dir>/wrong/MISTAKE.patch, header
+                                 on top); edit writes the whole file (header included)
+                                 under target/threadlings/wrong-edit/ and prints its path;
+                                 save turns that file back into the patch; new starts one
+                                 from the solution's FILE (default lib.rs) with a header
+                                 to fill in, then edits it
   cargo xtask snapshots EXERCISE...
                                  write the hidden tests' snapshots from the reference
                                  solutions into grader/hidden/exercises/<dir>/snapshots/,
@@ -103,6 +114,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
         "bench" if args.watch => watch_bench::run(&repo_root(), args.runs.unwrap_or(10)).map(|()| true),
         "bench" => bench::run(&repo_root(), args.runs.unwrap_or(5)).map(|()| true),
         "snapshots" => snapshots::run(&repo_root(), &args.ids).map(|()| true),
+        "wrong" => wrong(&args.ids),
         "report" => report::run(&repo_root(), args.history.as_deref(), args.class.as_deref(), args.out.as_deref())
             .map(|()| true),
         _ => {
@@ -118,6 +130,13 @@ pub fn main(args: Vec<String>) -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+fn wrong(words: &[String]) -> Result<bool, grader::error::Error> {
+    let [action, id, name, rest @ ..] = words else { unreachable!("parse checks the words") };
+    let course = grader::catalogue::Course::load(&repo_root())?;
+    println!("{}", variants::wrong(&course, action, id, name, rest.first().map(String::as_str))?);
+    Ok(true)
 }
 
 struct Args {
@@ -179,18 +198,22 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--check" if parsed.task == "classroom" => parsed.check = true,
             "-h" | "--help" | "help" => parsed.task = "help".into(),
             "check" | "bench" | "snapshots" | "starters" | "report" | "classroom" | "export-student" | "gradescope"
+            | "wrong"
                 if parsed.task == "help" =>
             {
                 parsed.task = arg.clone()
             }
             other if other.starts_with('-') => return Err(format!("unknown option '{other}'")),
             _ if parsed.task == "export-student" && parsed.dest.is_none() => parsed.dest = Some(PathBuf::from(arg)),
-            _ if parsed.task == "check" || parsed.task == "snapshots" => parsed.ids.push(arg.clone()),
+            _ if matches!(parsed.task.as_str(), "check" | "snapshots" | "wrong") => parsed.ids.push(arg.clone()),
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
     if parsed.task == "export-student" && parsed.dest.is_none() {
         return Err("export-student needs a directory to write the template into".into());
+    }
+    if parsed.task == "wrong" && !(3..=4).contains(&parsed.ids.len()) {
+        return Err("`cargo xtask wrong` takes new, edit or save, an exercise and a mistake".into());
     }
     if parsed.history.is_some() && parsed.class.is_some() {
         return Err("--history and --class make different reports: give one".into());

@@ -5,14 +5,20 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use grader::catalogue::Course;
 use xtask::check::{self, CheckOptions};
 use xtask::starters;
+use xtask::variants;
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 const STARTER: &str = "pub fn add(a: i32, b: i32) -> i32 {\n    let _ = (a, b);\n    todo!(\"add the numbers\")\n}\n";
 const SOLUTION: &str = "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n";
 /// An author's "starter" that gives the answer away for one of the two tests.
 const LEAKY: &str = "pub fn add(a: i32, b: i32) -> i32 {\n    if (a, b) == (2, 3) { 5 } else { todo!() }\n}\n";
+
+/// A wrong solution: the solution with `+` turned into `-`.
+const SUBTRACTS: &str = "//! Wrong: subtracts.\n//! Must fail: adds_small, adds_large\n\
+    --- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,3 +1,3 @@\n pub fn add(a: i32, b: i32) -> i32 {\n-    a + b\n+    a - b\n }\n";
 
 /// A course with one exercise, its starter, solution, hidden tests and one wrong
 /// solution, built against this repository's support crate and lock file.
@@ -54,10 +60,7 @@ fn tiny_course(name: &str) -> PathBuf {
         "#[test]\nfn adds_small() {\n    assert_eq!(@CRATE@::add(2, 3), 5);\n}\n\
          #[test]\nfn adds_large() {\n    assert_eq!(@CRATE@::add(200, 300), 500);\n}\n",
     );
-    write(
-        "hidden/01_adder/wrong/subtracts.rs",
-        "//! Wrong: subtracts.\n//! Must fail: adds_small, adds_large\npub fn add(a: i32, b: i32) -> i32 {\n    a - b\n}\n",
-    );
+    write("hidden/01_adder/wrong/subtracts.patch", SUBTRACTS);
     write(
         "hidden/01_adder/right/sums_an_array.rs",
         "//! Right: sums an array instead of adding.\npub fn add(a: i32, b: i32) -> i32 {\n    [a, b].iter().sum()\n}\n",
@@ -130,5 +133,63 @@ fn an_unrecorded_exercise_is_named_with_the_command_that_records_it() {
     let err = check::run(&root, &CheckOptions::default(), &mut Vec::new()).unwrap_err();
     assert!(err.to_string().contains("starters.toml") && err.to_string().contains(starters::UPDATE), "{err}");
     assert_eq!(err.exit_code(), 2);
+    let _ = fs::remove_dir_all(&root);
+}
+
+#[test]
+fn a_stale_patch_is_named_with_the_commands_that_refresh_it() {
+    let root = tiny_course("stale");
+    // The solution changes under the patch's context.
+    fs::write(root.join("solutions/01_adder/src/lib.rs"), "pub fn add(a: i32, b: i32) -> i32 {\n    b + a\n}\n")
+        .unwrap();
+    let (problems, out) = check(&root, false);
+    assert_eq!(
+        problems,
+        [
+            "wrong/subtracts.patch of 01 no longer applies to solutions/01_adder/src/lib.rs: run `cargo xtask wrong edit 01 \
+          subtracts`, fix the file, then `cargo xtask wrong save 01 subtracts`"
+        ],
+        "{out}"
+    );
+
+    // Edit writes the solution with the hunks that still apply and names the others.
+    let course = Course::load(&root).unwrap();
+    let said = variants::wrong(&course, "edit", "01", "subtracts", None).unwrap();
+    assert!(said.contains("no longer apply") && said.contains("+    a - b"), "{said}");
+    let edited = variants::edit_path(&course, &course.exercises[0], "subtracts");
+    let text = fs::read_to_string(&edited).unwrap();
+    assert!(text.starts_with("//! Wrong: subtracts.\n//! Must fail: adds_small, adds_large\n\npub fn"), "{text}");
+    // The author redoes the mistake, badly formatted; save keeps the header.
+    fs::write(&edited, text.replace("b + a", "b  -  a")).unwrap();
+    variants::wrong(&course, "save", "01", "subtracts", None).unwrap();
+    let patch = fs::read_to_string(root.join("hidden/01_adder/wrong/subtracts.patch")).unwrap();
+    assert!(
+        patch.starts_with("//! Wrong: subtracts.\n//! Must fail: adds_small, adds_large\n--- a/src/lib.rs\n"),
+        "{patch}"
+    );
+    let (problems, out) = check(&root, false);
+    assert_eq!(
+        problems,
+        ["run 1: 01_adder wrong/subtracts.patch: rustfmt would change src/lib.rs: run `cargo xtask wrong edit 01 \
+          subtracts`, fix the file, then `cargo xtask wrong save 01 subtracts`"],
+        "{out}"
+    );
+    let _ = fs::remove_dir_all(&root);
+}
+
+#[test]
+fn a_solution_file_that_is_the_starters_is_named() {
+    let root = tiny_course("layers");
+    for dir in ["exercises", "solutions"] {
+        fs::write(root.join(dir).join("01_adder/src/notes.rs"), "// Notes.\n").unwrap();
+    }
+    starters::run(&root, true, &mut Vec::new()).unwrap();
+    let course = Course::load(&root).unwrap();
+    let problems = check::static_problems(&course, &[]).unwrap();
+    let at = root.join("solutions/01_adder/src/notes.rs");
+    assert_eq!(problems, [format!("exercise 01 (01_adder): {} is the starter's file: delete it", at.display())]);
+    // A learner's solved copy is not the starter: nothing to say.
+    fs::write(root.join("exercises/01_adder/src/lib.rs"), SOLUTION).unwrap();
+    assert_eq!(check::static_problems(&course, &[]).unwrap(), Vec::<String>::new());
     let _ = fs::remove_dir_all(&root);
 }
