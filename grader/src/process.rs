@@ -305,8 +305,7 @@ fn describe_threads(pid: libc::pid_t) -> String {
 
 /// The state letter of a `/proc/.../stat` line, spelled out.
 pub fn kernel_state(stat: &str) -> &'static str {
-    let letter = stat.rfind(')').and_then(|i| stat[i + 1..].trim_start().chars().next());
-    match letter {
+    match crate::contract::stat_state(stat) {
         Some('R') => "running",
         Some('S') => "sleeping (waiting for a lock, a channel, a join or I/O)",
         Some('D') => "in uninterruptible I/O",

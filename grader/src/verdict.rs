@@ -5,7 +5,7 @@ use crate::model::Status;
 use crate::process::{Exit, Finished, signal_name};
 
 /// Exit code of the hidden tests' deadlock watchdog (see `hidden::watchdog`).
-pub const DEADLOCK_EXIT: i32 = 86;
+pub use crate::contract::DEADLOCK_EXIT;
 /// Longest message kept for one test.
 const MESSAGE_CAP: usize = 4000;
 
