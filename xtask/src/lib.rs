@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod check;
 pub mod classroom;
+pub mod hidden_style;
 pub mod layout;
 pub mod report;
 pub mod snapshots;

@@ -33,6 +33,12 @@ pub fn wchan(tid: Tid) -> String {
     if wchan == "0" { String::new() } else { wchan.to_string() }
 }
 
+/// A process's state letter (`Z` a zombie nobody has collected yet); `None`
+/// once it is gone (collected).
+pub fn process_state(pid: libc::pid_t) -> Option<char> {
+    stat_state(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
 /// How often the kernel switched a thread off its CPU so far, from its status file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Switches {
@@ -87,6 +93,8 @@ mod tests {
         t.join().unwrap();
         assert!(crate::poll::wait_until(crate::PATIENCE, || state(tid).is_none() && !tasks().contains(&tid)));
         assert_eq!((switches(tid), wchan(tid)), (None, String::new()));
+        assert!(process_state(crate::fork_safe::getpid()).is_some(), "the test's own process is there");
+        assert_eq!(process_state(-1), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub use insta;
 pub use shuttle;
 
 mod bounded;
+pub mod children;
 pub mod contract;
 pub mod fork_safe;
 pub mod kernel;

@@ -1,5 +1,6 @@
 //! Waiting on a condition the test cannot be told about (a kernel state, a
 //! thread's end): look every millisecond until it holds or the patience runs out.
+//! Safe after `fork` whenever the look is: the waiting neither allocates nor locks.
 
 use std::time::{Duration, Instant};
 
@@ -7,7 +8,12 @@ const EVERY: Duration = Duration::from_millis(1);
 
 /// Looks until `look` gives `Some`, at most `patience`; `None` when it never did.
 /// Looks at least once, and once more after the patience ran out.
-pub fn poll<T>(patience: Duration, mut look: impl FnMut() -> Option<T>) -> Option<T> {
+pub fn poll<T>(patience: Duration, look: impl FnMut() -> Option<T>) -> Option<T> {
+    poll_every(EVERY, patience, look)
+}
+
+/// [`poll`], looking every `every`: for a sight that must hold a while.
+pub fn poll_every<T>(every: Duration, patience: Duration, mut look: impl FnMut() -> Option<T>) -> Option<T> {
     let deadline = Instant::now() + patience;
     loop {
         if let Some(found) = look() {
@@ -16,7 +22,7 @@ pub fn poll<T>(patience: Duration, mut look: impl FnMut() -> Option<T>) -> Optio
         if Instant::now() >= deadline {
             return look();
         }
-        std::thread::sleep(EVERY);
+        std::thread::sleep(every);
     }
 }
 

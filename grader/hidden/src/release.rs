@@ -36,11 +36,26 @@ impl LastToFirst {
     /// Called by call `i` on its thread: marks the thread for its end, then waits
     /// for the later calls' threads to end. Gives whether they all did in time.
     pub fn finish(self: &Arc<Self>, i: usize) -> bool {
+        self.track(i);
+        self.wait_for_later(i)
+    }
+
+    /// Marks the calling thread as call `i`'s: its end is counted.
+    pub fn track(self: &Arc<Self>, i: usize) {
         let me = Arc::clone(self);
-        on_thread_exit(move || {
-            me.lock().ended[i] = true;
-            me.changed.notify_all();
-        });
+        on_thread_exit(move || me.done(i));
+    }
+
+    /// Counts call `i` as out now, before its thread ends: for calls that share
+    /// threads (a pool), released by their return rather than their thread's end.
+    pub fn done(&self, i: usize) {
+        self.lock().ended[i] = true;
+        self.changed.notify_all();
+    }
+
+    /// Waits until the threads of the calls after `i` have ended, or until some
+    /// caller has waited out the patience. Gives whether they all ended.
+    pub fn wait_for_later(&self, i: usize) -> bool {
         let deadline = Instant::now() + self.patience;
         let mut s = self.lock();
         while !s.gave_up && !s.ended[i + 1..].iter().all(|&e| e) {
@@ -58,6 +73,13 @@ impl LastToFirst {
     /// How many of the calls' threads have ended.
     pub fn ended(&self) -> usize {
         self.lock().ended.iter().filter(|&&e| e).count()
+    }
+
+    /// Waits until every tracked call's thread has ended, at most `patience`;
+    /// gives how many had.
+    pub fn wait_all_ended(&self, patience: Duration) -> usize {
+        crate::poll::wait_until(patience, || self.lock().ended.iter().all(|&e| e));
+        self.ended()
     }
 
     /// Whether some caller waited out the patience.
@@ -91,7 +113,25 @@ mod tests {
         drop(tx);
         assert_eq!(rx.iter().collect::<Vec<_>>(), [3, 2, 1, 0]);
         threads.into_iter().for_each(|t| t.join().unwrap());
-        assert_eq!((release.ended(), release.gave_up()), (4, false));
+        assert_eq!((release.wait_all_ended(crate::PATIENCE), release.gave_up()), (4, false));
+    }
+
+    #[test]
+    fn calls_released_by_hand_on_one_pool_thread_each() {
+        let release = LastToFirst::new(3);
+        let (tx, rx) = mpsc::channel();
+        std::thread::scope(|s| {
+            for i in 0..3 {
+                let (release, tx) = (&release, tx.clone());
+                s.spawn(move || {
+                    release.wait_for_later(i);
+                    tx.send(i).unwrap();
+                    release.done(i);
+                });
+            }
+        });
+        drop(tx);
+        assert_eq!(rx.iter().collect::<Vec<_>>(), [2, 1, 0]);
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! thread that was never joined shows.
 
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 struct OnExit(RefCell<Vec<Box<dyn FnOnce()>>>);
@@ -28,16 +30,23 @@ pub fn on_thread_exit(f: impl FnOnce() + 'static) {
 
 /// Counts the threads that have ended, of those that called [`EndCount::count_me`].
 #[derive(Clone, Default)]
-pub struct EndCount(Arc<AtomicUsize>);
+pub struct EndCount {
+    ended: Arc<AtomicUsize>,
+    counted: Arc<Mutex<HashSet<ThreadId>>>,
+}
 
 impl EndCount {
     pub fn new() -> EndCount {
         EndCount::default()
     }
 
-    /// Counts the calling thread once it has ended.
+    /// Counts the calling thread once it has ended: once, however often it calls.
     pub fn count_me(&self) {
-        let count = Arc::clone(&self.0);
+        let me = std::thread::current().id();
+        if !self.counted.lock().unwrap_or_else(|e| e.into_inner()).insert(me) {
+            return;
+        }
+        let count = Arc::clone(&self.ended);
         on_thread_exit(move || {
             count.fetch_add(1, Ordering::SeqCst);
         });
@@ -45,7 +54,7 @@ impl EndCount {
 
     /// The threads ended so far.
     pub fn ended(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
+        self.ended.load(Ordering::SeqCst)
     }
 
     /// Waits until `n` threads have ended, at most `patience`; gives how many had.
@@ -80,11 +89,13 @@ mod tests {
         let c = count.clone();
         let t = std::thread::spawn(move || {
             c.count_me();
+            c.count_me();
             let _ = wait.recv();
         });
         assert_eq!(count.wait_for(1, Duration::from_millis(20)), 0, "still running");
         drop(stop);
         t.join().unwrap();
         assert_eq!(count.wait_for(1, crate::PATIENCE), 1);
+        assert_eq!(count.wait_for(2, Duration::from_millis(20)), 1, "a thread counts once");
     }
 }
