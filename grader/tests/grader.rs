@@ -283,6 +283,8 @@ fn pids(needle: &str, keep: impl Fn(&Path) -> bool) -> Vec<libc::pid_t> {
 }
 
 #[test]
+// The grader under test must be a raw child: the test kills it mid-grade.
+#[allow(clippy::disallowed_methods)]
 fn a_killed_grader_takes_its_test_processes_with_it() {
     let course = fixture_course("orphans");
     let scratch = fs::canonicalize({
@@ -408,6 +410,8 @@ fn watch_grades_each_save_offers_the_next_exercise_shows_hints_and_quits_cleanly
 }
 
 #[test]
+// Git builds the fixture's history, outside the code under test.
+#[allow(clippy::disallowed_methods)]
 fn reset_backs_up_the_learners_code_and_restores_the_starter() {
     let course = copy_course("course", "reset");
     let src = course.join("exercises/fail/src");
@@ -456,6 +460,8 @@ fn reset_backs_up_the_learners_code_and_restores_the_starter() {
 }
 
 #[test]
+// A raw child, so the test can close its end of the pipe early.
+#[allow(clippy::disallowed_methods)]
 fn list_and_solution_follow_the_history_and_a_closed_pipe_is_quiet() {
     let course = fixture_course("progress");
     let out = grader(&course).args(["solution", "pass"]).output().unwrap();

@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 use std::hint::black_box;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc;
 use std::sync::Arc;
+use std::sync::mpsc;
 use std::thread::{self, ThreadId};
 
 use first_thread::{Job, run_all, run_on_thread, spawn_named};
