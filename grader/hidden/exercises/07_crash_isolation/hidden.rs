@@ -262,8 +262,8 @@ fn a_panic_in_a_thread_is_caught_at_join() {
     expect_outcome(&run_in_thread(|| 0), &Outcome::Finished(0), "a thread job after two panicking ones");
 }
 
-#[test]
 // Real exit statuses come only from real processes; sh ends at once.
+#[test]
 #[allow(clippy::disallowed_methods)]
 fn exit_statuses_are_classified_from_real_processes() {
     let cases = [
