@@ -15,18 +15,23 @@ use crate::out::{note, print};
 use crate::watch::{self, WatchOptions};
 use crate::{history, progress, render, reset, solution};
 
-const AFTER_HELP: &str = "\
+/// The text after the options: what an EXERCISE is, grading in a student
+/// copy, and the exit codes.
+fn after_help() -> String {
+    let mut text = "\
 An EXERCISE is an id (1 or 01), a directory (01_first_thread) or a crate name.
 
 In a student copy of the course (no grader/hidden/exercises/), the hidden tests
 run in CI: a grade here runs each exercise's visible tests instead (tests/visible.rs),
 each in a process of its own with a timeout, and counts tests passed, not points.
 
-Exit codes:
-  0  every graded test passed
-  1  some graded test did not pass
-  2  the command line or the course catalogue is wrong
-  3  the environment failed (a missing tool, an unreadable or unwritable path)";
+Exit codes:"
+        .to_string();
+    for (code, meaning) in exit::DOCUMENTED {
+        text.push_str(&format!("\n  {code}  {meaning}"));
+    }
+    text
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -34,7 +39,7 @@ Exit codes:
     bin_name = "cargo grade",
     version,
     about = "Grades threadlings exercises with hidden tests.",
-    after_help = AFTER_HELP,
+    after_help = after_help(),
     args_override_self = true
 )]
 struct Cli {

@@ -14,6 +14,20 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The environment failed: a missing tool, an unreadable or unwritable path.
     pub const ENVIRONMENT: u8 = 3;
+
+    /// Each code with its meaning: the one text `--help` and the README show.
+    pub const DOCUMENTED: [(u8, &str); 4] = [
+        (PASSED, "every graded test passed"),
+        (NOT_PASSED, "some graded test did not pass"),
+        (
+            USAGE,
+            "the command line or the course catalogue is wrong (unknown exercise, bad option, malformed course.toml)",
+        ),
+        (
+            ENVIRONMENT,
+            "the environment failed (cargo missing, a path that cannot be read or written, a build that cargo could not start)",
+        ),
+    ];
 }
 
 #[derive(Debug)]

@@ -5,6 +5,9 @@
 pub mod catalogue;
 pub mod cli;
 pub mod compile;
+/// What the grader and the hidden tests agree on: one file, compiled into both.
+#[path = "../hidden/src/contract.rs"]
+pub mod contract;
 pub mod error;
 pub mod fence;
 pub mod grade;

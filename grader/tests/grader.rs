@@ -197,6 +197,8 @@ fn oversized_sources_are_that_exercises_verdict_and_the_others_are_graded() {
 }
 
 #[test]
+// Sets up the learner's own git history for the fixture.
+#[allow(clippy::disallowed_methods)]
 fn exercises_from_elsewhere_are_graded_read_only_with_the_courses_hidden_tests_and_their_own_git() {
     let course = fixture_course("elsewhere");
     // The learner's checkout, away from the course, with a history of its own.
@@ -396,6 +398,8 @@ fn pids(needle: &str, keep: impl Fn(&Path) -> bool) -> Vec<libc::pid_t> {
 }
 
 #[test]
+// The grader under test must be a raw child: the test kills it mid-grade.
+#[allow(clippy::disallowed_methods)]
 fn a_killed_grader_takes_its_test_processes_with_it() {
     let course = fixture_course("orphans");
     let scratch = fs::canonicalize({
@@ -521,6 +525,8 @@ fn watch_grades_each_save_offers_the_next_exercise_shows_hints_and_quits_cleanly
 }
 
 #[test]
+// Git builds the fixture's history, outside the code under test.
+#[allow(clippy::disallowed_methods)]
 fn reset_backs_up_the_learners_code_and_restores_the_starter() {
     let course = copy_course("course", "reset");
     let src = course.join("exercises/fail/src");
@@ -569,6 +575,8 @@ fn reset_backs_up_the_learners_code_and_restores_the_starter() {
 }
 
 #[test]
+// A raw child, so the test can close its end of the pipe early.
+#[allow(clippy::disallowed_methods)]
 fn list_and_solution_follow_the_history_and_a_closed_pipe_is_quiet() {
     let course = fixture_course("progress");
     let out = grader(&course).args(["solution", "pass"]).output().unwrap();

@@ -20,6 +20,7 @@ use grader::model::{ExerciseResult, Status};
 use grader::process;
 use grader::stage::Scratch;
 
+use crate::hidden_style;
 use crate::layout;
 use crate::lint;
 use crate::starters::{self, Record, Starter};
@@ -82,7 +83,8 @@ impl ExerciseCheck {
 }
 
 /// Static problems: the layout of the selected exercises (all when `ids` is
-/// empty), wrong-solution headers, and the starter record.
+/// empty), wrong-solution headers, the starter record, and hidden tests that
+/// `rustfmt --check` would change.
 pub fn static_problems(course: &Course, ids: &[String]) -> Result<Vec<String>, Error> {
     let only: Vec<String> = if ids.is_empty() { Vec::new() } else { ids.to_vec() };
     let mut problems = layout::problems(course, &only);
@@ -108,6 +110,9 @@ pub fn static_problems(course: &Course, ids: &[String]) -> Result<Vec<String>, E
             ));
         }
     }
+    let selected: Vec<&Exercise> =
+        course.exercises.iter().filter(|e| only.is_empty() || only.contains(&e.id)).collect();
+    problems.extend(hidden_style::format_problems(course, &selected)?);
     Ok(problems)
 }
 
@@ -384,6 +389,8 @@ pub fn run(root: &Path, opts: &CheckOptions, out: &mut (dyn Write + Send)) -> Re
     if !problems.is_empty() {
         return Ok(report(out, problems));
     }
+    let _ = writeln!(out, "course check: clippy on the hidden tests ...");
+    problems.extend(hidden_style::clippy_problems(&course, &selected)?);
     let _hogs = start_hogs(opts.hogs)?;
     if opts.hogs > 0 {
         let _ = writeln!(out, "with {} CPU-bound processes running beside the check", opts.hogs);

@@ -5,6 +5,7 @@ pub mod check;
 pub mod classroom;
 pub mod export;
 pub mod gradescope;
+pub mod hidden_style;
 pub mod layout;
 pub mod lint;
 pub mod report;

@@ -1,6 +1,9 @@
 //! The course check inside `cargo test`, one test per exercise and part:
 //!
-//! - `layout`: catalogue, directories, pages, wrong-solution headers, starter record;
+//! - `layout`: catalogue, directories, pages, wrong-solution headers, starter
+//!   record, formatting of the hidden tests;
+//! - `clippy`: clippy on the hidden tests of the selected exercises, staged as
+//!   the grader builds them;
 //! - `starter::<dir>`: the recorded starter scores 0 (skipped, with a note, when
 //!   `exercises/<dir>/src/` is a learner's work);
 //! - `solution::<dir>`: the reference solution scores full marks;
@@ -42,6 +45,13 @@ fn main() {
     let layout_course = Arc::clone(&course);
     trials.push(Trial::test("layout", move || {
         let problems = check::static_problems(&layout_course, &[]).map_err(|e| e.to_string())?;
+        if problems.is_empty() { Ok(()) } else { Err(problems.join("\n").into()) }
+    }));
+    let clippy_course = Arc::clone(&course);
+    let clippy_selected = selected.clone();
+    trials.push(Trial::test("clippy", move || {
+        let exercises = clippy_course.select(&clippy_selected).map_err(|e| e.to_string())?;
+        let problems = xtask::hidden_style::clippy_problems(&clippy_course, &exercises).map_err(|e| e.to_string())?;
         if problems.is_empty() { Ok(()) } else { Err(problems.join("\n").into()) }
     }));
     for ex in &course.exercises {

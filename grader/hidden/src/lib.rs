@@ -1,5 +1,8 @@
-//! Helpers for the hidden tests: probes that prove concurrency without timing,
-//! a deadlock watchdog, and snapshot settings with redactions.
+//! The hidden tests' toolkit: probes that prove concurrency without timing, a
+//! deadlock watchdog, snapshot settings with redactions, and the helpers every
+//! test would otherwise write again. Helpers return data: the wording of a
+//! failure is each test's own lesson. What a forked child may call is in
+//! [`fork_safe`].
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -7,7 +10,24 @@ use std::time::{Duration, Instant};
 pub use insta;
 pub use shuttle;
 
+mod bounded;
+pub mod children;
+pub mod contract;
+pub mod fork_safe;
+pub mod kernel;
+mod panics;
+pub mod poll;
+mod release;
+mod thread_end;
 mod watchdog;
+
+pub use bounded::{Late, bounded};
+pub use contract::DEADLOCK_EXIT;
+pub use fork_safe::{Tid, gettid};
+pub use panics::{panic_message, panic_text};
+pub use poll::{poll, wait_until, watch};
+pub use release::LastToFirst;
+pub use thread_end::{EndCount, on_thread_exit};
 pub use watchdog::watchdog;
 
 /// How long a probe waits for the others before it concludes they are not coming.

@@ -3,23 +3,15 @@
 //! jobs finish last-to-first, and a panic (a `&str` or a `String` payload) loses
 //! nothing but itself.
 
-use std::any::Any;
-use std::cell::RefCell;
 use std::collections::HashSet;
 use std::hint::black_box;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, ThreadId};
-use std::time::Instant;
 
 use first_thread::{Job, run_all, run_on_thread, spawn_named};
-use hidden::PATIENCE;
-
-/// The text of a panic payload, read the way a learner would: a `&str` or a `String`.
-fn text_of(payload: &(dyn Any + Send)) -> Option<String> {
-    payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned())
-}
+use hidden::{LastToFirst, PATIENCE, panic_text};
 
 #[test]
 fn job_runs_on_another_thread() {
@@ -48,7 +40,7 @@ fn a_panic_in_the_job_reaches_the_caller() {
     for (what, expected, job) in cases {
         let caught = panic::catch_unwind(AssertUnwindSafe(|| run_on_thread(job)));
         let payload = caught.expect_err("the job panicked, so run_on_thread must panic too");
-        let seen = text_of(payload.as_ref());
+        let seen = panic_text(payload.as_ref());
         let unwrapped = seen.as_deref().is_some_and(|t| t.starts_with("called `Result::unwrap()`"));
         assert!(
             seen.as_deref() == Some(expected),
@@ -96,62 +88,6 @@ fn spawn_named_returns_while_the_job_is_still_running() {
 // ---------------------------------------------------------------------------
 // Jobs that finish last-to-first, to tell the order of the jobs from the order
 // in which they finish.
-
-/// Runs the closures registered on a thread when that thread exits: thread-local
-/// destructors run as a thread ends.
-struct OnExit(RefCell<Vec<Box<dyn FnOnce()>>>);
-
-impl Drop for OnExit {
-    fn drop(&mut self) {
-        for f in self.0.take() {
-            f();
-        }
-    }
-}
-
-thread_local! {
-    static ON_EXIT: OnExit = const { OnExit(RefCell::new(Vec::new())) };
-}
-
-fn on_thread_exit(f: impl FnOnce() + 'static) {
-    ON_EXIT.with(|e| e.0.borrow_mut().push(Box::new(f)));
-}
-
-/// Lets a job return only once the threads of every later job have ended, so
-/// jobs that run at the same time finish last-to-first. Once one job has waited
-/// out the patience (the jobs run one after another), nobody waits any more.
-struct LastToFirst {
-    state: Mutex<(Vec<bool>, bool)>,
-    changed: Condvar,
-}
-
-impl LastToFirst {
-    fn new(n: usize) -> Arc<LastToFirst> {
-        Arc::new(LastToFirst { state: Mutex::new((vec![false; n], false)), changed: Condvar::new() })
-    }
-
-    /// Called by job `i`: marks its thread for the end, then waits for the later jobs.
-    fn finish(self: &Arc<Self>, i: usize) {
-        let me = Arc::clone(self);
-        on_thread_exit(move || me.ended(i));
-        let deadline = Instant::now() + PATIENCE;
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        while !s.1 && !s.0[i + 1..].iter().all(|&e| e) {
-            let now = Instant::now();
-            if now >= deadline {
-                s.1 = true;
-                self.changed.notify_all();
-                break;
-            }
-            s = self.changed.wait_timeout(s, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
-        }
-    }
-
-    fn ended(&self, i: usize) {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).0[i] = true;
-        self.changed.notify_all();
-    }
-}
 
 #[test]
 fn run_all_returns_results_in_order_from_separate_threads() {

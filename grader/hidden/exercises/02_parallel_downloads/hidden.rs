@@ -10,14 +10,11 @@
 //! tests check what can be seen: every download thread ends on its own, moments
 //! after `download_all` returns (a pool that outlives the call never does).
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
-use std::time::{Duration, Instant};
 
-use hidden::{PATIENCE, Rendezvous};
+use hidden::{EndCount, LastToFirst, PATIENCE, Rendezvous};
 use parallel_downloads::{Download, download_all};
 
 /// Not in sorted order, so sorting is not a way to get the order right.
@@ -123,67 +120,15 @@ fn downloads_are_in_flight_at_the_same_time() {
 // ---------------------------------------------------------------------------
 // Thread ends, seen from inside: a thread-local's destructor runs as its thread exits.
 
-/// Runs the closures registered on a thread when that thread exits.
-struct OnExit(RefCell<Vec<Box<dyn FnOnce()>>>);
-
-impl Drop for OnExit {
-    fn drop(&mut self) {
-        for f in self.0.take() {
-            f();
-        }
-    }
-}
-
-thread_local! {
-    static ON_EXIT: OnExit = const { OnExit(RefCell::new(Vec::new())) };
-}
-
-fn on_thread_exit(f: impl FnOnce() + 'static) {
-    ON_EXIT.with(|e| e.0.borrow_mut().push(Box::new(f)));
-}
-
 /// Lets the downloads finish only last-to-first, once all are in flight: a
-/// download returns once the threads of all later files have ended. Once one
-/// has waited out the patience, nobody waits any more.
-struct LastToFirst {
-    rv: Rendezvous,
-    state: Mutex<(Vec<bool>, bool)>,
-    changed: Condvar,
-}
-
-impl LastToFirst {
-    fn finish(self: &Arc<Self>, me: usize) {
-        let gate = Arc::clone(self);
-        on_thread_exit(move || {
-            gate.state.lock().unwrap_or_else(|e| e.into_inner()).0[me] = true;
-            gate.changed.notify_all();
-        });
-        let deadline = Instant::now() + PATIENCE;
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        while !s.1 && !s.0[me + 1..].iter().all(|&ended| ended) {
-            let now = Instant::now();
-            if now >= deadline {
-                s.1 = true;
-                self.changed.notify_all();
-                break;
-            }
-            s = self.changed.wait_timeout(s, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
-        }
-    }
-}
-
+/// download returns once the threads of all later files have ended.
 #[test]
 fn results_keep_the_order_of_the_files_when_downloads_finish_in_reverse() {
-    let gate = Arc::new(LastToFirst {
-        rv: Rendezvous::new(FILES.len()),
-        state: Mutex::new((vec![false; FILES.len()], false)),
-        changed: Condvar::new(),
-    });
-    let probe = Arc::clone(&gate);
+    let (rv, release) = (Arc::new(Rendezvous::new(FILES.len())), LastToFirst::new(FILES.len()));
     let got = download_all(&FILES, move |name| {
-        let _inside = probe.rv.arrive();
-        if probe.rv.all_met() {
-            probe.finish(index_of(name));
+        let _inside = rv.arrive();
+        if rv.all_met() {
+            release.finish(index_of(name));
         }
         bytes_of(name)
     });
@@ -228,28 +173,21 @@ fn each_download_runs_on_a_thread_of_its_own() {
 fn no_download_thread_is_left_running() {
     let caller = thread::current().id();
     let threads: Arc<Mutex<HashSet<ThreadId>>> = Arc::default();
-    let ended = Arc::new(AtomicUsize::new(0));
+    let ended = EndCount::new();
     let rv = Arc::new(Rendezvous::new(FILES.len()));
-    let (probe, seen, count) = (Arc::clone(&rv), Arc::clone(&threads), Arc::clone(&ended));
+    let (probe, seen, count) = (Arc::clone(&rv), Arc::clone(&threads), ended.clone());
     download_all(&FILES, move |name| {
         let me = thread::current().id();
         // Counted once per thread, however many files it fetched.
         if me != caller && seen.lock().unwrap().insert(me) {
-            let count = Arc::clone(&count);
-            on_thread_exit(move || {
-                count.fetch_add(1, Ordering::SeqCst);
-            });
+            count.count_me();
         }
         let _inside = probe.arrive();
         bytes_of(name)
     });
     let threads = threads.lock().unwrap().len();
     // A joined thread has ended already; a scoped one may still be on its way out.
-    let deadline = Instant::now() + PATIENCE;
-    while ended.load(Ordering::SeqCst) < threads && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(5));
-    }
-    let running = threads - ended.load(Ordering::SeqCst);
+    let running = threads - ended.wait_for(threads, PATIENCE);
     assert_eq!(
         running, 0,
         "{running} of the {threads} threads that downloaded were still running {PATIENCE:?} after download_all \

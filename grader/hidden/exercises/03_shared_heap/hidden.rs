@@ -4,13 +4,11 @@
 //! in a memory region of its own, read from /proc/self/maps while all are alive),
 //! and a thread_local! count starts fresh in every thread.
 
-use std::cell::RefCell;
 use std::collections::HashSet;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::thread::{self, ThreadId};
-use std::time::{Duration, Instant};
 
-use hidden::{PATIENCE, Rendezvous};
+use hidden::{LastToFirst, PATIENCE, Rendezvous};
 use shared_heap::{Pantry, cook_in_crossbeam_scope, cook_in_scope, cook_with_arc, plates_served, serve_plate};
 
 const COOKS: usize = 4;
@@ -109,82 +107,33 @@ fn check_borrowed(way: &str, pantry: &Pantry, seen: &[usize]) {
 // ---------------------------------------------------------------------------
 // At the same time, on threads of their own.
 
-/// Runs the closures registered on a thread when that thread exits: thread-local
-/// destructors run as a thread ends.
-struct OnExit(RefCell<Vec<Box<dyn FnOnce()>>>);
-
-impl Drop for OnExit {
-    fn drop(&mut self) {
-        for f in self.0.take() {
-            f();
-        }
-    }
-}
-
-thread_local! {
-    static ON_EXIT: OnExit = const { OnExit(RefCell::new(Vec::new())) };
-}
-
-fn on_thread_exit(f: impl FnOnce() + 'static) {
-    ON_EXIT.with(|e| e.0.borrow_mut().push(Box::new(f)));
-}
-
 /// A cook for the "at the same time" tests: every cook waits until all are
 /// inside (a rendezvous), then they leave last-to-first: cook `i` returns once
 /// the threads of all later cooks have ended. Once one has waited out the
 /// patience, nobody waits any more, so wrong code fails fast.
 struct Kitchen {
     rv: Rendezvous,
-    /// Per cook: its thread has ended; and whether someone gave up waiting.
-    state: Mutex<(Vec<bool>, bool)>,
-    changed: Condvar,
+    release: Arc<LastToFirst>,
 }
 
 impl Kitchen {
     fn new() -> Arc<Kitchen> {
-        Arc::new(Kitchen {
-            rv: Rendezvous::new(COOKS),
-            state: Mutex::new((vec![false; COOKS], false)),
-            changed: Condvar::new(),
-        })
-    }
-
-    fn lock(&self) -> MutexGuard<'_, (Vec<bool>, bool)> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        Arc::new(Kitchen { rv: Rendezvous::new(COOKS), release: LastToFirst::new(COOKS) })
     }
 
     /// The cook's work: meet the others, then leave in turn.
     fn cook(self: &Arc<Self>, i: usize) -> (usize, ThreadId) {
-        let kitchen = Arc::clone(self);
-        on_thread_exit(move || {
-            kitchen.lock().0[i] = true;
-            kitchen.changed.notify_all();
-        });
+        self.release.track(i);
         let _inside = self.rv.arrive();
         if self.rv.all_met() {
-            let deadline = Instant::now() + PATIENCE;
-            let mut s = self.lock();
-            while !s.1 && !s.0[i + 1..].iter().all(|&ended| ended) {
-                let now = Instant::now();
-                if now >= deadline {
-                    s.1 = true;
-                    self.changed.notify_all();
-                    break;
-                }
-                s = self.changed.wait_timeout(s, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
-            }
+            self.release.wait_for_later(i);
         }
         (i, thread::current().id())
     }
 
     /// How many cooks' threads have ended, waiting at most the patience for all of them.
     fn ended(&self) -> usize {
-        let deadline = Instant::now() + PATIENCE;
-        let mut s = self.lock();
-        while s.0.iter().any(|&ended| !ended) && Instant::now() < deadline {
-            s = self.changed.wait_timeout(s, Duration::from_millis(10)).unwrap_or_else(|e| e.into_inner()).0;
-        }
-        s.0.iter().filter(|&&ended| ended).count()
+        self.release.wait_all_ended(PATIENCE)
     }
 }
 

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 
+use hidden::panic_message;
 use hidden::shuttle::scheduler::{PctScheduler, Schedule, Scheduler, Task, TaskId};
 use hidden::shuttle::{self, Config, FailurePersistence, MaxSteps, Runner};
 use lost_updates::counters::{AtomicCounter, Counter, MutexCounter, RacyCounter, ShardedCounter};
@@ -23,14 +24,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Every panic since `quietly` began, with its place.
 static PANICS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
-
-fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "a panic without a message".to_string())
-}
 
 /// `src/lib.rs:12` rather than the staged copy's full path.
 fn short_place(file: &str, line: u32) -> String {
@@ -47,13 +40,13 @@ fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
         let place = info.location().map(|l| short_place(l.file(), l.line())).unwrap_or_default();
         let from_a_crate =
             info.location().is_some_and(|l| l.file().contains("registry/src") || l.file().starts_with("/rustc/"));
-        let text = payload_text(info.payload());
+        let text = panic_message(info.payload());
         lock(&PANICS).push((text, if from_a_crate { String::new() } else { place }));
     }));
     let outcome = catch_unwind(AssertUnwindSafe(f));
     drop(std::panic::take_hook());
     outcome.map_err(|payload| {
-        let caught = payload_text(&*payload);
+        let caught = panic_message(&*payload);
         let panics = std::mem::take(&mut *lock(&PANICS));
         // The first panic in code of the exercise is the cause; the explorer's own
         // failures (deadlock, step bound) carry no such place.
@@ -559,7 +552,7 @@ fn alone(make: Make) -> Result<Alone, String> {
                 }
                 alone
             }));
-            *lock(&into) = counted.map_err(|payload| payload_text(&*payload));
+            *lock(&into) = counted.map_err(|payload| panic_message(&*payload));
         })
     });
     // SAFETY: as above.
@@ -645,7 +638,7 @@ fn explore(make: Make) -> Explored {
             };
             let increment: Arc<dyn Fn(usize) -> u64 + Send + Sync> = match catch_unwind(make) {
                 Ok(increment) => Arc::from(increment),
-                Err(payload) => return panicked(&found, &watch, payload_text(&*payload)),
+                Err(payload) => return panicked(&found, &watch, panic_message(&*payload)),
             };
             let events: Arc<Mutex<Vec<Event>>> = Arc::default();
             let handles: Vec<_> = (0..THREADS)
@@ -657,7 +650,7 @@ fn explore(make: Make) -> Explored {
                             let before = watch.decisions.load(SeqCst);
                             match catch_unwind(AssertUnwindSafe(|| increment(thread))) {
                                 Ok(seen) => lock(&events).push(Event { thread, seen }),
-                                Err(payload) => return panicked(&found, &watch, payload_text(&*payload)),
+                                Err(payload) => return panicked(&found, &watch, panic_message(&*payload)),
                             }
                             if watch.decisions.load(SeqCst) != before {
                                 watch.switched_inside.store(true, SeqCst);
@@ -675,7 +668,7 @@ fn explore(make: Make) -> Explored {
             // One more increment from here, then the value must be exactly one more.
             let counted = match catch_unwind(AssertUnwindSafe(|| increment(usize::MAX))) {
                 Ok(last) => last.wrapping_sub(1),
-                Err(payload) => return panicked(&found, &watch, payload_text(&*payload)),
+                Err(payload) => return panicked(&found, &watch, panic_message(&*payload)),
             };
             if counted != WANT {
                 let events = std::mem::take(&mut *lock(&events));

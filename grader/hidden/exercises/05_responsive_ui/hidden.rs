@@ -14,14 +14,14 @@
 //! destructors have run, so counting them "at return" would fail correct scoped
 //! code now and then.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
 use crossbeam::channel::{self, Receiver, RecvTimeoutError, Sender};
-use hidden::PATIENCE;
+use hidden::poll::poll_every;
+use hidden::{PATIENCE, Tid, gettid, kernel, on_thread_exit, wait_until};
 use responsive_ui::{Event, Update, run_ui};
 
 /// Requests the tests make: ids out of order, so counting is no way to match them.
@@ -76,22 +76,6 @@ struct GateState {
 /// A safety net only: every test opens the gate itself before it asserts.
 const HOLD_AT_MOST: Duration = Duration::from_secs(9);
 
-/// Runs the closures registered on a thread when that thread exits: thread-local
-/// destructors run as a thread ends.
-struct OnExit(RefCell<Vec<Box<dyn FnOnce()>>>);
-
-impl Drop for OnExit {
-    fn drop(&mut self) {
-        for f in self.0.take() {
-            f();
-        }
-    }
-}
-
-thread_local! {
-    static ON_EXIT: OnExit = const { OnExit(RefCell::new(Vec::new())) };
-}
-
 impl Gate {
     fn new(open: bool) -> Arc<Gate> {
         let state = Mutex::new(GateState { open, ..GateState::default() });
@@ -116,11 +100,9 @@ impl Gate {
         let mut s = self.lock();
         if s.callers.insert(me) {
             let gate = Arc::clone(self);
-            ON_EXIT.with(|e| {
-                e.0.borrow_mut().push(Box::new(move || {
-                    gate.lock().ended.insert(me);
-                    gate.changed.notify_all();
-                }))
+            on_thread_exit(move || {
+                gate.lock().ended.insert(me);
+                gate.changed.notify_all();
             });
         }
         s.calls += 1;
@@ -190,12 +172,8 @@ impl Gate {
 
 /// The kernel's view of a thread of this process: its state letter (`S` while it
 /// sleeps, waiting for something) and how often it has gone to sleep so far.
-fn kernel_view(tid: i32) -> Option<(char, u64)> {
-    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
-    let state = stat[stat.rfind(')')? + 1..].trim_start().chars().next()?;
-    let status = std::fs::read_to_string(format!("/proc/self/task/{tid}/status")).ok()?;
-    let sleeps = status.lines().find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))?.trim().parse().ok()?;
-    Some((state, sleeps))
+fn kernel_view(tid: Tid) -> Option<(char, u64)> {
+    Some((kernel::state(tid)?, kernel::switches(tid)?.voluntary))
 }
 
 /// The learner's UI loop on a thread the test owns, and what it has drawn.
@@ -208,7 +186,7 @@ struct Ui {
     quit_sent: bool,
     gate: Arc<Gate>,
     thread: ThreadId,
-    tid: i32,
+    tid: Tid,
     returned: Receiver<()>,
     handle: Option<JoinHandle<()>>,
 }
@@ -229,8 +207,7 @@ impl Ui {
         let handle = thread::Builder::new()
             .name("ui".into())
             .spawn(move || {
-                // SAFETY: gettid has no preconditions and cannot fail.
-                let _ = said_tid.send(unsafe { libc::gettid() });
+                let _ = said_tid.send(gettid());
                 run_ui(inbox, fetch, move |update| {
                     let _ = screen.send(update);
                 });
@@ -314,54 +291,45 @@ impl Ui {
     /// Waits until the UI has taken all but `leave` of the events sent so far,
     /// at most the patience; whether it did.
     fn took_all_but(&self, leave: usize) -> bool {
-        let deadline = Instant::now() + PATIENCE;
-        while self.pending() > leave && !self.stopped() && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(1));
-        }
+        wait_until(PATIENCE, || self.pending() <= leave || self.stopped());
         self.pending() <= leave
     }
 
     /// Waits, at most the patience, until the UI thread sleeps (waits for
     /// something) while `pending` events wait for it, or has taken more of them.
     fn sleeps_with(&self, pending: usize) {
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline && !self.stopped() {
+        wait_until(PATIENCE, || {
             let before = self.pending();
             let asleep = kernel_view(self.tid).is_some_and(|(state, _)| state == 'S');
-            if before < pending || (asleep && self.pending() == pending) {
-                return;
-            }
-            thread::sleep(Duration::from_millis(1));
-        }
+            self.stopped() || before < pending || (asleep && self.pending() == pending)
+        });
     }
 
     /// Waits, at most the patience, until the UI thread is asleep and stays so
     /// (the same sleep seen twice, a few milliseconds apart), and says how often
     /// it had gone to sleep by then.
     fn asleep(&self) -> Option<u64> {
-        let deadline = Instant::now() + PATIENCE;
         let mut seen = None;
-        while Instant::now() < deadline && !self.stopped() {
+        poll_every(Duration::from_millis(5), PATIENCE, || {
+            if self.stopped() {
+                return Some(None);
+            }
             match kernel_view(self.tid) {
-                Some(('S', sleeps)) if seen == Some(sleeps) => return seen,
+                Some(('S', sleeps)) if seen == Some(sleeps) => return Some(seen),
                 Some(('S', sleeps)) => seen = Some(sleeps),
                 _ => seen = None,
             }
-            thread::sleep(Duration::from_millis(5));
-        }
-        None
+            None
+        })
+        .flatten()
     }
 
     /// Waits, at most the patience, until the UI has woken up since it had gone
     /// to sleep `sleeps` times, and is asleep again (or has returned).
     fn woke_and_slept_since(&self, sleeps: u64) {
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline && !self.stopped() {
-            if kernel_view(self.tid).is_some_and(|(state, n)| state == 'S' && n > sleeps) {
-                return;
-            }
-            thread::sleep(Duration::from_millis(1));
-        }
+        wait_until(PATIENCE, || {
+            self.stopped() || kernel_view(self.tid).is_some_and(|(state, n)| state == 'S' && n > sleeps)
+        });
     }
 
     /// Opens the gate, sends Quit (once, unless every sender is gone already),

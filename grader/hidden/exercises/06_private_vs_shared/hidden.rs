@@ -15,11 +15,10 @@ use std::io::{Read, Seek, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::thread;
 use std::time::Duration;
 
-use hidden::PATIENCE;
+use hidden::fork_safe::{getpid, getppid, gettid};
+use hidden::{Late, PATIENCE, children, panic_message};
 use private_vs_shared::{ChildRun, in_child_process, in_thread};
 
 /// The allocator of the whole test program: the system's, which also tells a
@@ -38,8 +37,8 @@ static ALLOCATIONS_PROBE: AtomicI64 = AtomicI64::new(-1);
 /// write(2), which is safe in a forked child.
 fn note_allocation() {
     let from = WATCHING_FROM.load(Ordering::Relaxed);
-    if from != 0 && pid() != from {
-        let bytes = pid().to_ne_bytes();
+    if from != 0 && i64::from(getpid()) != from {
+        let bytes = i64::from(getpid()).to_ne_bytes();
         let fd = ALLOCATIONS_PROBE.load(Ordering::Relaxed) as libc::c_int;
         // SAFETY: writes 8 bytes from a live buffer to the test's own pipe.
         unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
@@ -70,21 +69,6 @@ unsafe impl std::alloc::GlobalAlloc for WatchingAllocator {
         // SAFETY: the caller upholds realloc's contract.
         unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
     }
-}
-
-fn pid() -> i64 {
-    // SAFETY: getpid has no preconditions and is async-signal-safe.
-    i64::from(unsafe { libc::getpid() })
-}
-
-fn ppid() -> i64 {
-    // SAFETY: as getpid.
-    i64::from(unsafe { libc::getppid() })
-}
-
-fn tid() -> i64 {
-    // SAFETY: as getpid.
-    i64::from(unsafe { libc::gettid() })
 }
 
 /// A pipe the test owns. A worker sends what it saw from inside itself in one
@@ -148,21 +132,16 @@ impl Probe {
 /// fails with `stuck` instead of hanging. A forked child that comes back out of
 /// the exercise is stopped before it runs the rest of the test, and reported.
 fn bounded<T: Send + 'static>(stuck: &str, call: impl FnOnce() -> T + Send + 'static) -> T {
-    let (me, escaped) = (pid(), Probe::new());
-    let (tx, rx) = mpsc::channel();
-    thread::Builder::new()
-        .name("caller".into())
-        .spawn(move || {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call));
-            if pid() != me {
-                escaped.send([pid(), i64::from(result.is_err())]);
-                // SAFETY: ends the escaped child before it runs the test's code.
-                unsafe { libc::_exit(0) }
-            }
-            let _ = tx.send(result);
-        })
-        .expect("spawn the caller thread");
-    let outcome = rx.recv_timeout(PATIENCE);
+    let (me, escaped) = (i64::from(getpid()), Probe::new());
+    let outcome = hidden::bounded("caller", PATIENCE, move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call));
+        if i64::from(getpid()) != me {
+            escaped.send([i64::from(getpid()), i64::from(result.is_err())]);
+            // SAFETY: ends the escaped child before it runs the test's code.
+            unsafe { libc::_exit(0) }
+        }
+        result
+    });
     if let Some([child, panicked]) = escaped.receive_within(Duration::ZERO) {
         if panicked == 1 {
             panic!(
@@ -179,7 +158,7 @@ fn bounded<T: Send + 'static>(stuck: &str, call: impl FnOnce() -> T + Send + 'st
     match outcome {
         Ok(Ok(value)) => value,
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => {
+        Err(Late) => {
             let killed = end_our_children();
             panic!("{stuck} (it had not returned after {PATIENCE:?}; the test then ended {killed} child process(es))")
         }
@@ -189,7 +168,7 @@ fn bounded<T: Send + 'static>(stuck: &str, call: impl FnOnce() -> T + Send + 'st
 /// Child processes of the test process, with their state letter from
 /// /proc/<pid>/stat (`Z` for a zombie nobody has waited for).
 fn our_children() -> Vec<(i64, char)> {
-    let me = pid();
+    let me = i64::from(getpid());
     let mut found = Vec::new();
     for entry in fs::read_dir("/proc").expect("read /proc").flatten() {
         let Some(child) = entry.file_name().to_str().and_then(|n| n.parse::<i64>().ok()) else { continue };
@@ -273,10 +252,10 @@ fn threads_now() -> i64 {
 #[test]
 fn child_runs_in_a_process_of_its_own() {
     let probe = Probe::new();
-    let me = pid();
+    let me = i64::from(getpid());
     let run = child_run(bounded(STUCK, move || {
         in_child_process(move || {
-            probe.send([pid(), ppid(), tid(), threads_now()]);
+            probe.send([i64::from(getpid()), i64::from(getppid()), i64::from(gettid()), threads_now()]);
             0
         })
     }));
@@ -313,12 +292,12 @@ static CHILD_GLOBAL: AtomicI64 = AtomicI64::new(1);
 fn child_changes_only_its_own_copy() {
     let probe = Probe::new();
     let heap: &'static AtomicI64 = Box::leak(Box::new(AtomicI64::new(1)));
-    let me = pid();
+    let me = i64::from(getpid());
     let run = child_run(bounded(STUCK, move || {
         in_child_process(move || {
             CHILD_GLOBAL.store(2, Ordering::SeqCst);
             heap.store(3, Ordering::SeqCst);
-            probe.send([pid(), CHILD_GLOBAL.load(Ordering::SeqCst), heap.load(Ordering::SeqCst)]);
+            probe.send([i64::from(getpid()), CHILD_GLOBAL.load(Ordering::SeqCst), heap.load(Ordering::SeqCst)]);
             0
         })
     }));
@@ -378,14 +357,14 @@ fn every_child_is_waited_for() {
 
 #[test]
 fn a_child_that_ends_without_answering_gives_an_error() {
-    let me = pid();
+    let me = i64::from(getpid());
     let outcome = bounded(
         "in_child_process did not return after its child ended without answering: while the parent still holds \
          its own copy of the pipe's write end, reading never sees the end of the pipe. Close the write end in \
          the parent right after fork",
         move || {
             in_child_process(move || {
-                if pid() == me {
+                if i64::from(getpid()) == me {
                     return -1;
                 }
                 // SAFETY: ends the forked child at once, before it answers.
@@ -417,13 +396,13 @@ fn a_child_that_ends_without_answering_gives_an_error() {
 #[test]
 fn thread_runs_in_this_process_on_a_thread_of_its_own() {
     let probe = Probe::new();
-    let me = pid();
+    let me = i64::from(getpid());
     let (caller, answer) = bounded("in_thread did not return: join the thread you start", move || {
-        let caller = tid();
+        let caller = i64::from(gettid());
         (
             caller,
             in_thread(move || {
-                probe.send([pid(), tid()]);
+                probe.send([i64::from(getpid()), i64::from(gettid())]);
                 7
             }),
         )
@@ -473,7 +452,7 @@ struct Scratch {
 impl Scratch {
     fn new(what: &str) -> Scratch {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("threadlings-06-{}-{what}-{}", pid(), N.fetch_add(1, Ordering::SeqCst));
+        let name = format!("threadlings-06-{}-{what}-{}", i64::from(getpid()), N.fetch_add(1, Ordering::SeqCst));
         let path = std::env::temp_dir().join(name);
         fs::write(&path, b"").expect("create a scratch file");
         Scratch { path: path.canonicalize().expect("canonical scratch path") }
@@ -509,7 +488,7 @@ fn offset(fd: RawFd) -> i64 {
 #[test]
 fn an_inherited_descriptor_shares_the_offset_with_the_parent() {
     let probe = Probe::new();
-    let me = pid();
+    let me = i64::from(getpid());
     let scratch = Scratch::new("offset");
     let mut file = scratch.open();
     file.write_all(b"parent\n").unwrap();
@@ -520,7 +499,7 @@ fn an_inherited_descriptor_shares_the_offset_with_the_parent() {
             let line = b"child\n";
             // SAFETY: writes from a live buffer through the inherited descriptor.
             unsafe { libc::write(fd, line.as_ptr().cast(), line.len()) };
-            probe.send([pid(), before, offset(fd)]);
+            probe.send([i64::from(getpid()), before, offset(fd)]);
             0
         })
     }));
@@ -551,20 +530,20 @@ fn an_inherited_descriptor_shares_the_offset_with_the_parent() {
 #[test]
 fn descriptors_the_child_closes_or_opens_stay_its_own() {
     let probe = Probe::new();
-    let me = pid();
+    let me = i64::from(getpid());
     let (kept, other) = (Scratch::new("kept"), Scratch::new("other"));
     let file = kept.open();
     let fd = file.as_raw_fd();
     let other_path = other.c_path();
     child_run(bounded(STUCK, move || {
         in_child_process(move || {
-            if pid() == me {
+            if i64::from(getpid()) == me {
                 return 0;
             }
             // SAFETY: closes the child's copy of a descriptor and opens a file in the child.
             let (closed, opened) =
                 unsafe { (libc::close(fd), libc::open(other_path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC)) };
-            probe.send([pid(), i64::from(closed), i64::from(opened)]);
+            probe.send([i64::from(getpid()), i64::from(closed), i64::from(opened)]);
             0
         })
     }));
@@ -597,14 +576,14 @@ fn descriptors_the_child_closes_or_opens_stay_its_own() {
 #[test]
 fn a_file_opened_on_a_thread_is_open_in_the_whole_process() {
     let probe = Probe::new();
-    let me = pid();
+    let me = i64::from(getpid());
     let opened_file = Scratch::new("thread");
     let path = opened_file.c_path();
     let fd = bounded("in_thread did not return: join the thread you start", move || {
         in_thread(move || {
             // SAFETY: opens a file; the test closes it.
             let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
-            probe.send([pid(), i64::from(fd)]);
+            probe.send([i64::from(getpid()), i64::from(fd)]);
             i64::from(fd)
         })
     });
@@ -627,43 +606,24 @@ fn a_file_opened_on_a_thread_is_open_in_the_whole_process() {
     unsafe { libc::close(fd as RawFd) };
 }
 
-/// A child of the test's own that has already ended and that nobody has
-/// collected yet: a zombie only the test may reap.
-fn a_finished_child_of_the_tests_own() -> libc::pid_t {
-    // SAFETY: the child only calls _exit.
-    let stranger = match unsafe { libc::fork() } {
-        -1 => panic!("the test could not fork: {}", std::io::Error::last_os_error()),
-        // SAFETY: ends the test's own child at once.
-        0 => unsafe { libc::_exit(55) },
-        pid => pid,
-    };
-    // SAFETY: waits until it has ended, leaving it uncollected (WNOWAIT).
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::waitid(libc::P_PID, stranger as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
-    assert_eq!(waited, 0, "the test could not wait for its own child: {}", std::io::Error::last_os_error());
-    stranger
-}
-
 #[test]
 fn in_child_process_waits_for_its_own_child_only() {
     // Forked by the thread that then calls the exercise: `wait` looks at the
     // children of the calling thread first, oldest first.
     let (stranger, run) = bounded(STUCK, move || {
-        let stranger = a_finished_child_of_the_tests_own();
+        let stranger = children::finished_child(55);
         (stranger, in_child_process(move || 9))
     });
-    let mut status = 0;
-    // SAFETY: a non-blocking wait for the test's own child.
-    let collected = unsafe { libc::waitpid(stranger, &mut status, libc::WNOHANG) };
+    let collected = children::collect_now(stranger);
     let left: Vec<(i64, char)> = our_children();
-    if collected != stranger {
+    let Some(status) = collected else {
         end_our_children();
         panic!(
             "in_child_process collected a child it did not start: the test's own child {stranger}, which had \
              already ended, was gone when it returned. Wait for your child by its pid, libc::waitpid(pid, ..); \
              libc::wait and waitpid(-1, ..) take any child, even one another part of the program is waiting for"
         );
-    }
+    };
     assert!(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 55,
         "the test's own child {stranger} changed its exit status"
@@ -680,7 +640,7 @@ fn in_child_process_waits_for_its_own_child_only() {
 
 #[test]
 fn a_child_that_sends_part_of_its_answer_gives_an_error() {
-    let (probe, me) = (Probe::new(), pid());
+    let (probe, me) = (Probe::new(), i64::from(getpid()));
     let outcome = bounded(
         "in_child_process did not return after its child sent half an answer and ended: while the parent still \
          holds its own copy of the pipe's write end, reading never sees the end of the pipe. Close the write end \
@@ -691,7 +651,7 @@ fn a_child_that_sends_part_of_its_answer_gives_an_error() {
             // exercise's own, the one the answer goes through.
             let before: &'static [i64] = Box::leak(open_descriptors().into_boxed_slice());
             in_child_process(move || {
-                if pid() == me {
+                if i64::from(getpid()) == me {
                     return -1;
                 }
                 let half = 0x0102_0304_i32.to_ne_bytes();
@@ -766,8 +726,8 @@ static TEST_PROCESS: AtomicI64 = AtomicI64::new(0);
 
 extern "C" fn exit_handler() {
     let fd = EXIT_HANDLER_PROBE.load(Ordering::SeqCst);
-    if fd >= 0 && pid() != TEST_PROCESS.load(Ordering::SeqCst) {
-        let bytes = pid().to_ne_bytes();
+    if fd >= 0 && i64::from(getpid()) != TEST_PROCESS.load(Ordering::SeqCst) {
+        let bytes = i64::from(getpid()).to_ne_bytes();
         // SAFETY: writes 8 bytes from a live buffer to the test's own pipe.
         unsafe { libc::write(fd as libc::c_int, bytes.as_ptr().cast(), bytes.len()) };
     }
@@ -776,7 +736,7 @@ extern "C" fn exit_handler() {
 #[test]
 fn the_child_ends_without_running_exit_handlers() {
     let ran = Probe::new();
-    TEST_PROCESS.store(pid(), Ordering::SeqCst);
+    TEST_PROCESS.store(i64::from(getpid()), Ordering::SeqCst);
     EXIT_HANDLER_PROBE.store(i64::from(ran.write.as_raw_fd()), Ordering::SeqCst);
     // SAFETY: registers a handler that only reads atomics and calls getpid and write.
     assert_eq!(unsafe { libc::atexit(exit_handler) }, 0, "the test could not register an exit handler");
@@ -795,13 +755,13 @@ fn the_child_ends_without_running_exit_handlers() {
 
 #[test]
 fn a_panic_in_the_childs_work_stays_in_the_child() {
-    let me = pid();
+    let me = i64::from(getpid());
     let outcome = bounded(
         "in_child_process did not return after the work panicked in the child: does the parent close its copy of \
          the pipe's write end, and wait for the child?",
         move || {
             in_child_process(move || {
-                if pid() == me {
+                if i64::from(getpid()) == me {
                     return -1;
                 }
                 panic!("the soup boiled over in the child")
@@ -870,21 +830,12 @@ impl Drop for NoFreeDescriptors {
     }
 }
 
-/// The text of a panic.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    match (payload.downcast_ref::<String>(), payload.downcast_ref::<&str>()) {
-        (Some(s), _) => s.clone(),
-        (_, Some(s)) => s.to_string(),
-        _ => "a panic without a message".into(),
-    }
-}
-
 /// What a call of in_child_process gave: its result, or the text of its panic.
 type Called = Result<std::io::Result<ChildRun>, String>;
 
 fn call_in_child_process(work: impl FnOnce() -> i64 + Send) -> Called {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| in_child_process(work)))
-        .map_err(|payload| panic_text(&*payload))
+        .map_err(|payload| panic_message(&*payload))
 }
 
 /// Runs `call` in a process of its own, forked from the test, in which no new
@@ -951,7 +902,7 @@ fn a_pipe_or_fork_that_fails_gives_an_error() {
         move || {
             let full = NoFreeDescriptors::new();
             let called = call_in_child_process(move || {
-                probe.send([pid()]);
+                probe.send([i64::from(getpid())]);
                 0
             });
             drop(full);
@@ -997,14 +948,14 @@ fn a_pipe_or_fork_that_fails_gives_an_error() {
 fn a_panic_in_the_thread_carries_on_in_the_caller() {
     let probe = Probe::new();
     let (caller, outcome) = bounded("in_thread did not return: join the thread you start", move || {
-        let caller = tid();
+        let caller = i64::from(gettid());
         let outcome = std::panic::catch_unwind(|| {
             in_thread(move || {
-                probe.send([tid()]);
+                probe.send([i64::from(gettid())]);
                 panic!("the sauce burnt on the thread")
             })
         });
-        (caller, outcome.map_err(|payload| panic_text(&*payload)))
+        (caller, outcome.map_err(|payload| panic_message(&*payload)))
     });
     let worker = probe.receive::<1>().map(|[t]| t);
     match (worker, outcome) {
@@ -1026,7 +977,7 @@ fn the_child_allocates_nothing() {
     let heard = Probe::new();
     ALLOCATIONS_PROBE.store(i64::from(heard.write.as_raw_fd()), Ordering::SeqCst);
     let run = child_run(bounded(STUCK, move || {
-        WATCHING_FROM.store(pid(), Ordering::SeqCst);
+        WATCHING_FROM.store(i64::from(getpid()), Ordering::SeqCst);
         let run = in_child_process(|| 21);
         WATCHING_FROM.store(0, Ordering::SeqCst);
         run

@@ -13,11 +13,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering::SeqCst};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crash_isolation::{Job, Outcome, classify, open_tabs, run_in_child, run_in_thread};
-use hidden::PATIENCE;
+use hidden::fork_safe::{getpid as pid, getppid, gettid as tid};
+use hidden::{PATIENCE, children, kernel, wait_until};
 
 const TABS: usize = 4;
 /// What a child job returns when it finds itself in the test's own process.
@@ -26,16 +26,6 @@ const RAN_IN_PARENT: i32 = 97;
 const CAME_BACK: i32 = 98;
 /// A child still alive after this long is stopped by SIGALRM.
 const ALARM_SECS: u32 = 2 * PATIENCE.as_secs() as u32 + 1;
-
-fn pid() -> i32 {
-    // SAFETY: no preconditions.
-    unsafe { libc::getpid() }
-}
-
-fn tid() -> i32 {
-    // SAFETY: no preconditions.
-    unsafe { libc::gettid() }
-}
 
 /// Memory the test shares with every child it forks after making it.
 #[repr(C)]
@@ -81,12 +71,9 @@ impl Board {
     fn arrive(&self, n: u32) -> bool {
         let now_inside = self.inside.fetch_add(1, SeqCst) + 1;
         self.peak.fetch_max(now_inside, SeqCst);
-        let deadline = Instant::now() + PATIENCE;
-        while self.peak.load(SeqCst) < n && self.gave_up.load(SeqCst) == 0 {
-            if Instant::now() >= deadline {
-                self.gave_up.store(1, SeqCst);
-            }
-            thread::sleep(Duration::from_millis(1));
+        let met = || self.peak.load(SeqCst) >= n || self.gave_up.load(SeqCst) != 0;
+        if !wait_until(PATIENCE, met) {
+            self.gave_up.store(1, SeqCst);
         }
         self.inside.fetch_sub(1, SeqCst);
         self.peak.load(SeqCst) >= n
@@ -161,33 +148,6 @@ fn expect_outcome(got: &Outcome, want: &Outcome, what: &str) {
     panic!("{what}: expected {want:?}, got {got:?}{hint}");
 }
 
-/// A child of the test's own that has already ended (exit code 55) and that
-/// nobody has collected yet: a zombie only the test may reap. Forked by the
-/// calling thread, so it is older than any child the exercise forks next.
-fn a_finished_child_of_the_tests_own() -> i32 {
-    // SAFETY: the stranger only calls _exit.
-    let stranger = match unsafe { libc::fork() } {
-        -1 => panic!("the test could not fork: {}", std::io::Error::last_os_error()),
-        // SAFETY: ends the stranger at once.
-        0 => unsafe { libc::_exit(55) },
-        pid => pid,
-    };
-    // SAFETY: waits until the stranger has exited, leaving it uncollected (WNOWAIT).
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::waitid(libc::P_PID, stranger as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
-    assert_eq!(waited, 0, "the test could not wait for its own child: {}", std::io::Error::last_os_error());
-    stranger
-}
-
-/// Whether the test's own finished child `stranger` was still there to be
-/// collected (it is collected now), with its exit code 55 unchanged.
-fn still_there(stranger: i32) -> bool {
-    let mut status = 0;
-    // SAFETY: a non-blocking wait for the test's own child.
-    let collected = unsafe { libc::waitpid(stranger, &mut status, libc::WNOHANG) };
-    collected == stranger && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 55
-}
-
 /// Fails unless `got` holds the outcomes `want` of the tabs, in the order of the
 /// tabs. `what` describes tab `{i}`.
 #[track_caller]
@@ -253,23 +213,10 @@ fn collect_quietly(pid: i32) {
 /// Whether the process `pid` has ended (a zombie, or already gone), waiting up
 /// to the patience.
 fn wait_until_dead(pid: &AtomicI32) -> bool {
-    let deadline = Instant::now() + PATIENCE;
-    while Instant::now() < deadline {
+    wait_until(PATIENCE, || {
         let p = pid.load(SeqCst);
-        if p > 0 {
-            match std::fs::read_to_string(format!("/proc/{p}/stat")) {
-                Err(_) => return true,
-                Ok(stat) => {
-                    let state = stat.rfind(')').and_then(|i| stat[i + 1..].trim_start().chars().next());
-                    if matches!(state, Some('Z' | 'X')) {
-                        return true;
-                    }
-                }
-            }
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
-    false
+        p > 0 && matches!(kernel::process_state(p), None | Some('Z' | 'X'))
+    })
 }
 
 #[test]
@@ -315,7 +262,9 @@ fn a_panic_in_a_thread_is_caught_at_join() {
     expect_outcome(&run_in_thread(|| 0), &Outcome::Finished(0), "a thread job after two panicking ones");
 }
 
+// Real exit statuses come only from real processes; sh ends at once.
 #[test]
+#[allow(clippy::disallowed_methods)]
 fn exit_statuses_are_classified_from_real_processes() {
     let cases = [
         ("exit 0", Outcome::Finished(0)),
@@ -337,7 +286,7 @@ fn a_child_job_runs_in_a_real_child_process() {
     let got = child(b, move || {
         b.child_pid.store(pid(), SeqCst);
         // SAFETY: no preconditions.
-        b.child_ppid.store(unsafe { libc::getppid() }, SeqCst);
+        b.child_ppid.store(getppid(), SeqCst);
         42
     });
     expect_outcome(&got, &Outcome::Finished(42), "a child job that returns 42");
@@ -599,7 +548,8 @@ fn the_child_ends_without_running_exit_handlers() {
 #[test]
 fn open_tabs_waits_for_its_own_tabs_only() {
     let b = board();
-    let stranger = a_finished_child_of_the_tests_own();
+    // Forked by the calling thread, so it is older than any child the exercise forks next.
+    let stranger = children::finished_child(55);
     let tabs: Vec<Job> = (0..3)
         .map(|i| {
             Box::new(in_child(b, move || {
@@ -609,7 +559,8 @@ fn open_tabs_waits_for_its_own_tabs_only() {
         })
         .collect();
     let got = panic::catch_unwind(AssertUnwindSafe(|| guarded(b, || open_tabs(tabs))));
-    if !still_there(stranger) {
+    // Still there to be collected (it is collected now), its exit code 55 unchanged.
+    if !children::collect_now(stranger).is_some_and(|s| libc::WIFEXITED(s) && libc::WEXITSTATUS(s) == 55) {
         b.tab_pids[..3].iter().for_each(|p| collect_quietly(p.load(SeqCst)));
         panic!(
             "open_tabs collected a child it did not start: the test's own child {stranger}, which had exited with \
@@ -630,15 +581,10 @@ fn open_tabs_waits_for_its_own_tabs_only() {
 /// Whether the process `pid` has been reaped: /proc no longer has it. Waits up
 /// to `patience`.
 fn wait_until_reaped(pid: &AtomicI32, patience: Duration) -> bool {
-    let deadline = Instant::now() + patience;
-    while Instant::now() < deadline {
+    wait_until(patience, || {
         let p = pid.load(SeqCst);
-        if p > 0 && std::fs::metadata(format!("/proc/{p}")).is_err() {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
-    false
+        p > 0 && std::fs::metadata(format!("/proc/{p}")).is_err()
+    })
 }
 
 #[test]

@@ -11,7 +11,6 @@
 //! lasts at least that sleep, and samples, being separate intervals inside one
 //! call, add up to no more than the call.
 
-use std::cell::RefCell;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::Command;
@@ -20,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
-use hidden::PATIENCE;
+use hidden::{EndCount, Late, PATIENCE};
 use what_it_costs::{Report, Stats, process_ping_pong, process_spawn_wait, thread_create_join, thread_ping_pong};
 
 /// Few samples: the tests count what was created, they do not need precision.
@@ -132,47 +131,15 @@ fn assert_each_sample_is_its_own(
 
 // ----------------------------------------------------- threads, counted
 
-/// Counts threads that have really ended: thread-local destructors run as a
-/// thread exits.
-struct ExitCounter(RefCell<Option<Arc<AtomicUsize>>>);
-
-impl Drop for ExitCounter {
-    fn drop(&mut self) {
-        if let Some(count) = self.0.borrow_mut().take() {
-            count.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-}
-
-thread_local! {
-    static ON_EXIT: ExitCounter = const { ExitCounter(RefCell::new(None)) };
-}
-
-/// Makes the current thread count itself in `count` when it ends.
-fn count_exit(count: &Arc<AtomicUsize>) {
-    ON_EXIT.with(|c| {
-        c.0.borrow_mut().get_or_insert_with(|| Arc::clone(count));
-    });
-}
-
-/// Waits (at most the patience) until `count` reaches `n`; returns what it reached.
-fn wait_for_exits(count: &AtomicUsize, n: usize) -> usize {
-    let deadline = Instant::now() + PATIENCE;
-    while count.load(Ordering::SeqCst) < n && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(5));
-    }
-    count.load(Ordering::SeqCst)
-}
-
 #[test]
 fn thread_benchmark_creates_a_thread_per_sample() {
     let caller = thread::current().id();
     let seen: Arc<Mutex<Vec<ThreadId>>> = Arc::default();
-    let exited = Arc::new(AtomicUsize::new(0));
-    let (log, count) = (Arc::clone(&seen), Arc::clone(&exited));
+    let exited = EndCount::new();
+    let (log, count) = (Arc::clone(&seen), exited.clone());
     let samples = thread_create_join(THREADS, move || {
         log.lock().unwrap().push(thread::current().id());
-        count_exit(&count);
+        count.count_me();
     });
     let seen = seen.lock().unwrap().clone();
     assert_eq!(
@@ -190,7 +157,7 @@ fn thread_benchmark_creates_a_thread_per_sample() {
          sample; handing work to a thread that already exists measures a hand-over, not a creation",
         distinct.len()
     );
-    let ended = wait_for_exits(&exited, THREADS);
+    let ended = exited.wait_for(THREADS, PATIENCE);
     assert_eq!(ended, THREADS, "only {ended} of {THREADS} threads had ended: join every thread you create");
     assert_sane("thread_create_join", &samples, THREADS);
 }
@@ -356,15 +323,8 @@ fn a_command_that_cannot_start_gives_an_error() {
 /// it, twice the patience at most: a call that does not return fails with `why`
 /// instead of hanging.
 fn bounded<T: Send + 'static>(name: &str, why: &str, call: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = std::sync::mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)));
-    });
-    match rx.recv_timeout(2 * PATIENCE) {
-        Ok(Ok(value)) => value,
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("{name} had not returned after {:?}. {why}", 2 * PATIENCE),
-    }
+    hidden::bounded(name, 2 * PATIENCE, call)
+        .unwrap_or_else(|Late| panic!("{name} had not returned after {:?}. {why}", 2 * PATIENCE))
 }
 
 /// The test's partner changes the ball, so the sequence it receives shows
@@ -376,8 +336,8 @@ fn hit(ball: u8) -> u8 {
 #[test]
 fn thread_ping_pong_bounces_between_two_threads() {
     let calls: Arc<Mutex<Vec<(ThreadId, u8)>>> = Arc::default();
-    let exited = Arc::new(AtomicUsize::new(0));
-    let (log, count) = (Arc::clone(&calls), Arc::clone(&exited));
+    let exited = EndCount::new();
+    let (log, count) = (Arc::clone(&calls), exited.clone());
     let (caller, samples, wall) = bounded(
         "thread_ping_pong",
         "Does every ball reach the partner at once (no BufWriter keeping it), and do you drop your writing end \
@@ -387,7 +347,7 @@ fn thread_ping_pong_bounces_between_two_threads() {
             let samples = thread_ping_pong(ROUNDS, move |ball| {
                 let mut log = log.lock().unwrap();
                 log.push((thread::current().id(), ball));
-                count_exit(&count);
+                count.count_me();
                 // The answer in round SLOW_SAMPLE takes SLOW: that round's sample must cover it.
                 if log.len() == SLOW_SAMPLE + 1 {
                     thread::sleep(SLOW);
@@ -418,7 +378,7 @@ fn thread_ping_pong_bounces_between_two_threads() {
         "the partner received these balls: start with 0, and in every round send the byte that came back in the \
          round before (wait for each answer before the next send)"
     );
-    let ended = wait_for_exits(&exited, 1);
+    let ended = exited.wait_for(1, PATIENCE);
     assert_eq!(
         ended, 1,
         "the partner thread was still running after thread_ping_pong returned: close your end so that it sees \

@@ -11,33 +11,11 @@ use std::fs;
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use counting_threads::{ThreadInfo, list_threads, ps_report, state_in_stat, thread_count, threads_in_status};
-use hidden::PATIENCE;
-
-fn gettid() -> u32 {
-    // SAFETY: gettid has no preconditions and cannot fail.
-    unsafe { libc::gettid() as u32 }
-}
-
-/// The `Threads:` line of /proc/self/status, read by the test itself.
-fn kernel_count() -> usize {
-    let status = fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
-    let line = status.lines().find_map(|l| l.strip_prefix("Threads:")).expect("a Threads: line");
-    line.trim().parse().expect("a number of threads")
-}
-
-/// The tids in /proc/self/task, read by the test itself, sorted.
-fn kernel_tids() -> Vec<u32> {
-    let mut tids: Vec<u32> = fs::read_dir("/proc/self/task")
-        .expect("read /proc/self/task")
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
-        .collect();
-    tids.sort_unstable();
-    tids
-}
+use hidden::poll::poll_every;
+use hidden::{PATIENCE, kernel, watch};
 
 /// What the kernel keeps of a thread's name: its first 15 bytes.
 fn comm_of(name: &str) -> &str {
@@ -66,7 +44,7 @@ impl Crew {
                 thread::Builder::new()
                     .name(name.to_string())
                     .spawn(move || {
-                        tx.send((i, gettid())).unwrap();
+                        tx.send((i, hidden::gettid() as u32)).unwrap();
                         drop(tx);
                         let (released, cv) = &*gate;
                         let mut released = released.lock().unwrap();
@@ -104,10 +82,10 @@ impl Crew {
     /// or D for a moment); anything else fails at once. Returns the listing that
     /// showed them all asleep.
     fn listed_asleep(&self, names: bool) -> Vec<ThreadInfo> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
+        let mut awake = Vec::new();
+        let listed = poll_every(Duration::from_millis(2), PATIENCE, || {
             let listed = list_threads();
-            let mut awake = Vec::new();
+            awake.clear();
             for (tid, name) in &self.members {
                 let Some(t) = listed.iter().find(|t| t.tid == *tid) else {
                     panic!(
@@ -134,17 +112,15 @@ impl Crew {
                     ),
                 }
             }
-            if awake.is_empty() {
-                return listed;
-            }
-            assert!(
-                Instant::now() < deadline,
+            awake.is_empty().then_some(listed)
+        });
+        listed.unwrap_or_else(|| {
+            panic!(
                 "after {PATIENCE:?} these parked threads were still listed as running: {awake:?}; a waiting \
                  thread sleeps (S): is the state read from the right thread's /proc/self/task/<tid>/stat, and \
                  afresh on every call?"
-            );
-            thread::sleep(Duration::from_millis(2));
-        }
+            )
+        })
     }
 }
 
@@ -181,14 +157,7 @@ fn names_of(threads: &[ThreadInfo]) -> Vec<&str> {
 /// Waits until the count is back to `want` (a joined thread may stay listed
 /// for a moment while the kernel finishes it off), and returns the last count.
 fn count_settles_at(want: usize) -> usize {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let now = thread_count();
-        if now == want || Instant::now() >= deadline {
-            return now;
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
+    watch(PATIENCE, thread_count, |&now| now == want).1
 }
 
 #[test]
@@ -205,14 +174,14 @@ fn thread_count_matches_the_kernels_threads_line() {
         "a status text without a Threads: line gives None"
     );
 
-    let (mine, kernel) = (thread_count(), kernel_count());
+    let (mine, kernel) = (thread_count(), kernel::thread_count().expect("a Threads: line in /proc/self/status"));
     assert_eq!(
         mine, kernel,
         "thread_count() says {mine} but /proc/self/status says Threads: {kernel}; the main thread and every \
          other thread of the process count"
     );
     let crew = Crew::start(&["count-me-0", "count-me-1", "count-me-2"]);
-    let (mine, kernel) = (thread_count(), kernel_count());
+    let (mine, kernel) = (thread_count(), kernel::thread_count().expect("a Threads: line in /proc/self/status"));
     assert_eq!(
         mine, kernel,
         "with 3 more threads waiting, thread_count() says {mine} but /proc/self/status says Threads: {kernel}: \
@@ -259,7 +228,7 @@ fn the_count_drops_back_once_the_threads_are_joined() {
 fn parked_threads_are_listed_with_their_names_and_sleeping() {
     let crew = Crew::start(&["chef-hot", "chef-cold", "dishwasher-on-night-shift"]);
     let listed = crew.listed_asleep(true);
-    let mine = gettid();
+    let mine = hidden::gettid() as u32;
     assert!(
         listed.iter().any(|t| t.tid == mine),
         "the thread calling list_threads() (tid {mine}) is missing from its own listing: {:?}",
@@ -274,7 +243,7 @@ fn lists_every_task_once_with_the_caller_running() {
     crew.listed_asleep(false);
     let listed = list_threads();
     let tids: Vec<u32> = listed.iter().map(|t| t.tid).collect();
-    let kernel = kernel_tids();
+    let kernel: Vec<u32> = kernel::tasks().into_iter().map(|tid| tid as u32).collect();
     let mut sorted = tids.clone();
     sorted.sort_unstable();
     assert_eq!(
@@ -283,7 +252,7 @@ fn lists_every_task_once_with_the_caller_running() {
          /proc/self/task, once (in any order)"
     );
 
-    let mine = gettid();
+    let mine = hidden::gettid() as u32;
     let me = listed.iter().find(|t| t.tid == mine).expect("the caller is listed");
     assert_eq!(
         me.state, 'R',

@@ -4,34 +4,17 @@
 //! test holds the lock it waits for, running while it spins on the test's flag,
 //! terminated once joined. Thread names contain ") " on purpose.
 
-use std::fs;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use hidden::PATIENCE;
+use hidden::{PATIENCE, Tid, kernel, panic_message, watch};
 use thread_lifecycle::{
     Event, IllegalTransition, State, kernel_state, observe, possible_states, spawn_traced, state_letter,
 };
-
-fn gettid() -> u32 {
-    // SAFETY: gettid has no preconditions and cannot fail.
-    unsafe { libc::gettid() as u32 }
-}
-
-/// The stat line of a thread of this process, read by the test itself.
-fn raw_stat(tid: u32) -> Option<String> {
-    fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok().map(|s| s.trim_end().to_string())
-}
-
-/// The kernel's letter for a thread, read by the test itself (after the last ')').
-fn raw_letter(tid: u32) -> Option<char> {
-    let stat = raw_stat(tid)?;
-    stat[stat.rfind(')')? + 1..].split_whitespace().next()?.chars().next()
-}
 
 fn state_name(s: State) -> &'static str {
     match s {
@@ -64,19 +47,6 @@ fn as_set(states: &[State]) -> Vec<&'static str> {
     STATES.iter().filter(|s| states.contains(s)).map(|s| state_name(*s)).collect()
 }
 
-/// Calls `look` until `good` accepts what it saw or the patience runs out;
-/// returns whether it did and the last thing seen.
-fn watch<T>(mut look: impl FnMut() -> T, good: impl Fn(&T) -> bool) -> (bool, T) {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let seen = look();
-        if good(&seen) || Instant::now() >= deadline {
-            return (good(&seen), seen);
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
-}
-
 /// Sets a flag when dropped, so a spinning thread stops even if an assertion fails.
 struct StopOnDrop(Arc<AtomicBool>);
 
@@ -94,7 +64,7 @@ fn spin_until(stop: &AtomicBool) {
 
 /// The start of a thread's stat line, up to its state letter, for a message.
 fn stat_start(tid: u32) -> String {
-    match raw_stat(tid) {
+    match kernel::stat(tid as Tid) {
         Some(line) => match line.rfind(')') {
             Some(end) => format!("{} ...", &line[..(end + 3).min(line.len())]),
             None => line,
@@ -105,7 +75,7 @@ fn stat_start(tid: u32) -> String {
 
 /// A traced tid that is the test's own thread: the tid was asked for in the wrong place.
 fn caller_hint(tid: u32) -> String {
-    if tid == gettid() {
+    if tid == hidden::gettid() as u32 {
         format!(
             "; but tid {tid} is the test's own thread, the one that called spawn_traced: ask for the tid inside \
              the new thread"
@@ -115,22 +85,13 @@ fn caller_hint(tid: u32) -> String {
     }
 }
 
-/// The text of a panic's payload.
-fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "a panic without a message".into())
-}
-
 /// `from.next(event)`; a panic becomes a failure that says what next() should do.
 fn next(from: State, event: Event) -> Result<State, IllegalTransition> {
     std::panic::catch_unwind(|| from.next(event)).unwrap_or_else(|payload| {
         panic!(
             "State::{from:?}.next(Event::{event:?}) panicked ({}): where the diagram has no arrow, next() returns \
              Err(IllegalTransition {{ from, event }}) instead of panicking",
-            payload_text(&*payload)
+            panic_message(&*payload)
         )
     })
 }
@@ -142,7 +103,7 @@ fn observe_ended(tid: u32) -> &'static [State] {
         panic!(
             "observe({tid}) panicked ({}) for a thread that has ended: when /proc/self/task/{tid}/stat cannot be \
              read, the thread is gone, so kernel_state returns None and observe() says Terminated",
-            payload_text(&*payload)
+            panic_message(&*payload)
         )
     })
 }
@@ -152,9 +113,9 @@ fn diagnose(tid: u32) -> String {
     let theirs = kernel_state(tid);
     let mut text =
         format!("the kernel's stat line for tid {tid} is `{}`; kernel_state({tid}) gave {theirs:?}", stat_start(tid));
-    if tid == gettid() {
+    if tid == hidden::gettid() as u32 {
         text += &caller_hint(tid);
-    } else if theirs != raw_letter(tid) {
+    } else if theirs != kernel::state(tid as Tid) {
         text.push_str(
             ", which is not the letter after the LAST ')' of that line: read /proc/self/task/<tid>/stat (not \
              /proc/self/stat, the main thread's), and remember a thread's name may contain \") \"",
@@ -292,8 +253,8 @@ fn state_letter_is_read_after_the_name() {
 
 #[test]
 fn traced_thread_knows_its_own_tid_and_name() {
-    let caller = gettid();
-    let traced = spawn_traced("tracee) R (x", || (gettid(), thread::current().name().map(String::from)));
+    let caller = hidden::gettid() as u32;
+    let traced = spawn_traced("tracee) R (x", || (hidden::gettid() as u32, thread::current().name().map(String::from)));
     let tid = traced.tid();
     let (inside, name) = traced.join();
     assert_ne!(
@@ -303,7 +264,7 @@ fn traced_thread_knows_its_own_tid_and_name() {
     );
     assert_eq!(
         tid, inside,
-        "spawn_traced said the thread's tid is {tid}, but inside the thread gettid() says {inside}: ask for \
+        "spawn_traced said the thread's tid is {tid}, but inside the thread hidden::gettid() as u32 says {inside}: ask for \
          the tid inside the new thread"
     );
     assert_eq!(
@@ -332,12 +293,12 @@ fn traced_thread_is_blocked_while_the_test_holds_its_lock() {
     finished.expect_not_yet("a lock the test holds");
     let tid = traced.tid();
     assert!(
-        raw_stat(tid).is_some(),
-        "spawn_traced gave tid {tid}, which is not a thread of this process: use the tid gettid() gives inside \
+        kernel::stat(tid as Tid).is_some(),
+        "spawn_traced gave tid {tid}, which is not a thread of this process: use the tid hidden::gettid() as u32 gives inside \
          the new thread"
     );
     // It may take a moment to reach the lock: R (or D) until then.
-    let (blocked, seen) = watch(|| as_set(traced.observe()), |s| s == &["Blocked"]);
+    let (blocked, seen) = watch(PATIENCE, || as_set(traced.observe()), |s| s == &["Blocked"]);
     assert!(
         blocked,
         "the traced thread waits for a lock the test holds, so the kernel shows it sleeping (S): it is \
@@ -358,7 +319,8 @@ fn traced_thread_is_running_while_it_spins() {
     let traced = spawn_traced("spin) S (x", move || spin_until(&theirs));
     let tid = traced.tid();
     // A spinning thread is R whether it is on a CPU or preempted: Running or Runnable.
-    let (running, seen) = watch(|| as_set(traced.observe()), |s| s.contains(&"Running") && !s.contains(&"Blocked"));
+    let (running, seen) =
+        watch(PATIENCE, || as_set(traced.observe()), |s| s.contains(&"Running") && !s.contains(&"Blocked"));
     assert!(
         running,
         "the traced thread spins without waiting for anything, so the kernel shows it R (running or runnable), \
@@ -390,8 +352,8 @@ fn traced_thread_is_terminated_after_join() {
     go.send(()).unwrap();
     assert_eq!(traced.join(), 7, "join returns what the thread's work returned");
     // The kernel removes a joined thread's entry a moment after join returns.
-    let (gone, seen) = watch(|| as_set(observe_ended(tid)), |s| s == &["Terminated"]);
-    let still_there = raw_stat(tid);
+    let (gone, seen) = watch(PATIENCE, || as_set(observe_ended(tid)), |s| s == &["Terminated"]);
+    let still_there = kernel::stat(tid as Tid);
     assert!(
         gone,
         "the traced thread was joined, yet after {PATIENCE:?} observe({tid}) still said {seen:?} \
@@ -420,7 +382,7 @@ fn each_thread_is_read_from_its_own_task() {
     let flag = Arc::clone(&stop);
     let spinner = spawn_traced("spinner", move || spin_until(&flag));
     let (s, r) = (sleeper.tid(), spinner.tid());
-    let (apart, seen) = watch(|| (kernel_state(s), kernel_state(r)), |seen| *seen == (Some('S'), Some('R')));
+    let (apart, seen) = watch(PATIENCE, || (kernel_state(s), kernel_state(r)), |seen| *seen == (Some('S'), Some('R')));
     assert!(
         apart,
         "one thread waits for the test's lock (S) while another spins (R), but after {PATIENCE:?} \

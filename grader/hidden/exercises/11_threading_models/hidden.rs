@@ -17,32 +17,20 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use hidden::{PATIENCE, Rendezvous};
+use hidden::{PATIENCE, Rendezvous, Tid, gettid, kernel, wait_until};
 use threading_models::{Step, Task, run_many_to_many, run_many_to_one, run_one_to_one};
-
-type Tid = libc::pid_t;
-
-/// The kernel's id of the calling thread: what the kernel schedules.
-fn tid() -> Tid {
-    unsafe { libc::gettid() }
-}
 
 // ------------------------------------------------------- what the kernel sees
 
 /// The tids of this process's threads right now.
 fn threads_now() -> BTreeSet<Tid> {
-    std::fs::read_dir("/proc/self/task")
-        .map(|dir| dir.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect())
-        .unwrap_or_default()
+    kernel::tasks()
 }
 
 /// A thread's state letter and wait channel (the kernel function it sleeps in),
-/// or `None` once the thread is gone. The state comes after the last ')'.
+/// or `None` once the thread is gone.
 fn kernel_state(tid: Tid) -> Option<(char, String)> {
-    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
-    let letter = stat[stat.rfind(')')? + 1..].trim_start().chars().next()?;
-    let wchan = std::fs::read_to_string(format!("/proc/self/task/{tid}/wchan")).unwrap_or_default();
-    Some((letter, wchan.trim().to_string()))
+    Some((kernel::state(tid)?, kernel::wchan(tid)))
 }
 
 /// Asleep in the kernel: waiting for a lock, a condvar, a channel or a join.
@@ -172,7 +160,7 @@ impl Meeting {
     }
 
     fn arrive(&self) {
-        self.came.lock().unwrap_or_else(|e| e.into_inner()).insert(tid());
+        self.came.lock().unwrap_or_else(|e| e.into_inner()).insert(gettid());
         let inside = self.rv.arrive();
         if !self.rv.all_met() {
             let mut scene = self.scene.lock().unwrap_or_else(|e| e.into_inner());
@@ -275,12 +263,12 @@ fn watched(board: &Arc<Board>, name: &'static str, mut body: impl FnMut(usize) -
     let (mut taken, mut finished) = (0, false);
     Box::new(move || {
         if finished {
-            board.lock().push(Entry { task: name, step: taken, answer: None, tid: tid() });
+            board.lock().push(Entry { task: name, step: taken, answer: None, tid: gettid() });
             return Step::Done;
         }
         taken += 1;
         let answer = body(taken);
-        board.lock().push(Entry { task: name, step: taken, answer: Some(answer), tid: tid() });
+        board.lock().push(Entry { task: name, step: taken, answer: Some(answer), tid: gettid() });
         finished = answer == Step::Done;
         answer
     })
@@ -296,20 +284,6 @@ fn counted(board: &Arc<Board>, name: &'static str, steps: usize) -> Task {
 /// fill the board, so from then on each such step also sleeps a little.
 fn pace(n: usize) {
     if n > 1_000 {
-        thread::sleep(Duration::from_millis(1));
-    }
-}
-
-/// Polls until `ready` holds or the patience runs out; says whether it held.
-fn wait_until(mut ready: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if ready() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
         thread::sleep(Duration::from_millis(1));
     }
 }
@@ -344,7 +318,7 @@ impl Gate {
     fn pass(&self, board: &Board) {
         let board_len = board.len();
         let mut s = self.lock();
-        s.arrived.push(Waiter { tid: tid(), board_len });
+        s.arrived.push(Waiter { tid: gettid(), board_len });
         self.changed.notify_all();
         // Bounded too, should the test be gone; the test itself always opens it.
         let deadline = Instant::now() + 3 * PATIENCE;
@@ -367,7 +341,7 @@ impl Gate {
     /// early return, ends the test at once.
     fn wait_for(&self, n: usize, runner: &mut Option<JoinHandle<()>>, what: &str) -> Vec<Waiter> {
         let done = |r: &Option<JoinHandle<()>>| r.as_ref().is_some_and(|r| r.is_finished());
-        wait_until(|| self.lock().arrived.len() >= n || done(runner));
+        wait_until(PATIENCE, || self.lock().arrived.len() >= n || done(runner));
         let arrived = self.lock().arrived.clone();
         if arrived.len() < n && done(runner) {
             self.open();
@@ -397,7 +371,7 @@ fn in_background(census: &Census, run: impl FnOnce() + Send + 'static) -> JoinHa
     let handle = thread::Builder::new()
         .name("runner".into())
         .spawn(move || {
-            let _ = tell.send(tid());
+            let _ = tell.send(gettid());
             run();
         })
         .expect("start the runner's thread");
@@ -413,7 +387,7 @@ fn in_background(census: &Census, run: impl FnOnce() + Send + 'static) -> JoinHa
 fn expect_runner_waits(runner: &Option<JoinHandle<()>>, census: &Census, blocked: &str, what: &str) {
     let runner_tid = census.runner().expect("the runner's tid");
     let returned = || runner.as_ref().is_some_and(|r| r.is_finished());
-    wait_until(|| returned() || asleep(runner_tid));
+    wait_until(PATIENCE, || returned() || asleep(runner_tid));
     assert!(
         !returned(),
         "{what} returned while {blocked} was still blocked in its call: it must wait until every task is done \
@@ -425,12 +399,8 @@ fn expect_runner_waits(runner: &Option<JoinHandle<()>>, census: &Census, blocked
 fn finish(runner: Option<JoinHandle<()>>, what: &str) {
     let runner = runner.expect("the runner");
     // Longer than a meeting point waits: a task may still be waiting at one.
-    let deadline = Instant::now() + 2 * PATIENCE;
-    while !runner.is_finished() && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(1));
-    }
     assert!(
-        runner.is_finished(),
+        wait_until(2 * PATIENCE, || runner.is_finished()),
         "{what} had not returned {:?} after its tasks could all finish: does it wait for something that never \
          comes?",
         2 * PATIENCE
@@ -468,7 +438,7 @@ fn many_to_one_runs_every_task_on_the_calling_thread() {
         })
     };
     run_many_to_one(vec![looking("A", 3), looking("B", 2), looking("C", 4)]);
-    let caller = tid();
+    let caller = gettid();
     let used = board.tids();
     assert_eq!(
         used,
@@ -640,7 +610,7 @@ fn many_to_one_one_blocking_call_stops_every_task() {
     if !elsewhere.is_empty() {
         // A and C live on kernel threads of their own: watch them go on.
         let now = board.len();
-        wait_until(|| board.len() > now);
+        wait_until(PATIENCE, || board.len() > now);
         let meanwhile = board.len() - b.board_len;
         gate.open();
         panic!(
@@ -728,7 +698,7 @@ fn one_to_one_gives_every_task_a_kernel_thread_of_its_own() {
         TASKS.len(),
         used.len()
     );
-    assert!(!used.contains(&tid()), "a task ran on the calling thread: every task needs a thread of its own");
+    assert!(!used.contains(&gettid()), "a task ran on the calling thread: every task needs a thread of its own");
     for name in TASKS {
         let own = board.tids_of(&[name]);
         assert_eq!(own.len(), 1, "task {name} ran on kernel threads {own:?}: under one-to-one a task keeps its thread");
@@ -792,7 +762,7 @@ fn one_to_one_a_blocking_call_stops_only_its_own_task() {
     let Some(&b) = gate.wait_for(1, &mut runner, "run_one_to_one").first() else {
         panic!("task B never reached its blocking call within {PATIENCE:?}: does run_one_to_one run every task?")
     };
-    let all_done = wait_until(|| others.iter().all(|name| board.finished(name)));
+    let all_done = wait_until(PATIENCE, || others.iter().all(|name| board.finished(name)));
     if all_done {
         expect_runner_waits(&runner, &census, "task B", "run_one_to_one");
     }
@@ -851,7 +821,7 @@ fn many_to_many_runs_m_tasks_on_exactly_n_kernel_threads() {
     let runner_tid = census.runner().expect("the runner's tid");
     // Every thread the runner starts is started once it sleeps, waiting for its
     // workers, or once it runs tasks itself.
-    wait_until(|| runner.is_finished() || asleep(runner_tid) || board.tids().contains(&runner_tid));
+    wait_until(PATIENCE, || runner.is_finished() || asleep(runner_tid) || board.tids().contains(&runner_tid));
     let returned_early = runner.is_finished();
     census.look();
     counted.store(true, Ordering::SeqCst);
@@ -968,7 +938,7 @@ fn many_to_many_free_workers_keep_the_others_going() {
             scene.why_no_other_worker()
         );
     }
-    let all_done = wait_until(|| others.iter().all(|name| board.finished(name)));
+    let all_done = wait_until(PATIENCE, || others.iter().all(|name| board.finished(name)));
     if all_done {
         expect_runner_waits(&runner, &census, "B1 or B2", "run_many_to_many");
     } else {

@@ -6,13 +6,13 @@
 //! the same time (a rendezvous the test owns), on exactly the asked number of
 //! threads, counted in /proc/self/task while the work runs.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
-use std::time::{Duration, Instant};
 
-use hidden::{PATIENCE, Rendezvous};
+use hidden::kernel::{self, Switches};
+use hidden::{LastToFirst, PATIENCE, Rendezvous, gettid, poll, wait_until};
 use no_gil::{on_rayon, on_threads, under_gil, under_gil_with_io};
 
 /// Workers for the tests that need several: more than the 2 cores of a small
@@ -92,48 +92,17 @@ fn every_way_gives_the_same_results_in_input_order() {
 // Under the GIL model
 // ---------------------------------------------------------------------------
 
-fn gettid() -> i32 {
-    // SAFETY: gettid has no preconditions and cannot fail.
-    unsafe { libc::gettid() }
-}
-
-/// The tids of this process's threads.
-fn tasks() -> HashSet<i32> {
-    std::fs::read_dir("/proc/self/task")
-        .expect("read /proc/self/task")
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect()
-}
-
-/// A thread's state letter, or `None` once the thread is gone. The name in
-/// parentheses may hold anything, so the state is read after the last `)`.
-fn state(tid: i32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
-    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
-}
-
 /// What the kernel says a thread is doing, in words: its state, and for a
 /// sleeping thread the kernel function it sleeps in.
 fn in_words(tid: i32) -> String {
-    let wchan = std::fs::read_to_string(format!("/proc/self/task/{tid}/wchan")).unwrap_or_default();
-    match state(tid) {
+    let wchan = kernel::wchan(tid);
+    match kernel::state(tid) {
         None => "gone".into(),
-        Some('S') if wchan.trim().is_empty() || wchan.trim() == "0" => "asleep".into(),
-        Some('S') => format!("asleep in the kernel ({})", wchan.trim()),
+        Some('S') if wchan.is_empty() => "asleep".into(),
+        Some('S') => format!("asleep in the kernel ({wchan})"),
         Some('R') => "running".into(),
         Some(letter) => format!("in kernel state {letter}"),
     }
-}
-
-/// How many times the kernel has switched a thread off its CPU, or `None` once
-/// it is gone. It changes only when the thread has run: a thread asleep on a
-/// lock keeps its count until someone wakes it.
-fn switches(tid: i32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/self/task/{tid}/status")).ok()?;
-    let count = |key: &str| {
-        status.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0)
-    };
-    Some(count("voluntary_ctxt_switches:") + count("nonvoluntary_ctxt_switches:"))
 }
 
 /// What the threads started for the work were doing at one moment: `busy` ones
@@ -147,8 +116,8 @@ struct Scene {
 }
 
 impl Scene {
-    fn of(before: &HashSet<i32>, busy: &HashSet<i32>) -> Scene {
-        let mut threads: Vec<i32> = tasks().difference(before).copied().collect();
+    fn of(before: &BTreeSet<i32>, busy: &HashSet<i32>) -> Scene {
+        let mut threads: Vec<i32> = kernel::tasks().difference(before).copied().collect();
         threads.sort();
         let mut scene = Scene::default();
         let mut parts = Vec::new();
@@ -157,7 +126,7 @@ impl Scene {
                 parts.push(format!("{t} in a call of work"));
             } else {
                 scene.idle += 1;
-                scene.idle_asleep += usize::from(state(t) == Some('S'));
+                scene.idle_asleep += usize::from(kernel::state(t) == Some('S'));
                 parts.push(format!("{t} {}", in_words(t)));
             }
         }
@@ -173,7 +142,7 @@ impl Scene {
 /// with in /proc/self/task: a worker that never gets an input counts as well.
 struct Meeting {
     rv: Rendezvous,
-    before: HashSet<i32>,
+    before: BTreeSet<i32>,
     caller: i32,
     /// Threads that called `work`.
     callers: Mutex<HashSet<i32>>,
@@ -187,7 +156,7 @@ impl Meeting {
     fn new(n: usize) -> Meeting {
         Meeting {
             rv: Rendezvous::new(n),
-            before: tasks(),
+            before: kernel::tasks(),
             caller: gettid(),
             callers: Mutex::default(),
             seen: Mutex::default(),
@@ -196,7 +165,7 @@ impl Meeting {
     }
 
     fn look(&self) {
-        let now: Vec<i32> = tasks().difference(&self.before).copied().collect();
+        let now: Vec<i32> = kernel::tasks().difference(&self.before).copied().collect();
         self.seen.lock().unwrap().extend(now);
     }
 
@@ -204,12 +173,9 @@ impl Meeting {
     /// counts them: until then no input is done, so no worker can have stopped.
     fn settle(&self) {
         self.callers.lock().unwrap().insert(gettid());
-        let deadline = Instant::now() + PATIENCE;
-        while !(state(self.caller) == Some('S') || self.callers.lock().unwrap().contains(&self.caller))
-            && Instant::now() < deadline
-        {
-            thread::sleep(Duration::from_millis(1));
-        }
+        wait_until(PATIENCE, || {
+            kernel::state(self.caller) == Some('S') || self.callers.lock().unwrap().contains(&self.caller)
+        });
         self.look();
     }
 
@@ -308,7 +274,7 @@ enum Between {
 /// called `work`): a worker that lets go of the GIL between two inputs wakes one
 /// of them, and one that keeps the GIL wakes nobody.
 struct Exclusive {
-    before: HashSet<i32>,
+    before: BTreeSet<i32>,
     /// The thread that calls the way under test: it may compute too.
     caller: i32,
     inside: AtomicUsize,
@@ -330,7 +296,7 @@ impl Exclusive {
     /// Call it just before the work starts: threads that exist now are not workers.
     fn new() -> Exclusive {
         Exclusive {
-            before: tasks(),
+            before: kernel::tasks(),
             caller: gettid(),
             inside: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
@@ -377,29 +343,37 @@ impl Exclusive {
 
     fn watch_the_others(&self) -> Watch {
         let me = gettid();
-        let deadline = Instant::now() + PATIENCE;
         let mut calm = 0;
-        loop {
+        let mut others: Vec<(i32, Option<char>)> = Vec::new();
+        let watched = poll(PATIENCE, || {
             if self.inside.load(Ordering::SeqCst) > 1 {
-                return Watch::Overlap;
+                return Some(Watch::Overlap);
             }
-            let others: Vec<(i32, Option<char>)> =
-                tasks().difference(&self.before).filter(|&&t| t != me).map(|&t| (t, state(t))).collect();
+            others = kernel::tasks()
+                .difference(&self.before)
+                .filter(|&&t| t != me)
+                .map(|&t| (t, kernel::state(t)))
+                .collect();
             // S: sleeping, as a thread parked on a lock is; None: already gone.
             let asleep = !others.is_empty() && others.iter().all(|(_, s)| matches!(s, Some('S') | None));
             calm = if asleep { calm + 1 } else { 0 };
             if calm >= CALM_LOOKS {
                 // The caller sleeps waiting for its workers, or for the GIL as one of them.
-                let caller = (self.caller != me && state(self.caller) == Some('S')).then_some((self.caller, None));
-                let counts = others.iter().chain(&caller).filter_map(|&(t, _)| Some((t, switches(t)?))).collect();
+                let caller =
+                    (self.caller != me && kernel::state(self.caller) == Some('S')).then_some((self.caller, None));
+                let counts = others
+                    .iter()
+                    .chain(&caller)
+                    .filter_map(|&(t, _)| Some((t, kernel::switches(t).map(Switches::total)?)))
+                    .collect();
                 *self.asleep_then.lock().unwrap() = counts;
-                return Watch::OthersAsleep;
+                return Some(Watch::OthersAsleep);
             }
-            if Instant::now() >= deadline {
-                return if others.is_empty() { Watch::NoOtherWorker } else { Watch::Restless(format!("{others:?}")) };
-            }
-            thread::sleep(Duration::from_millis(1));
-        }
+            None
+        });
+        watched.unwrap_or_else(|| {
+            if others.is_empty() { Watch::NoOtherWorker } else { Watch::Restless(format!("{others:?}")) }
+        })
     }
 
     /// On the first worker's next call, once: did a sleeping worker run since?
@@ -413,25 +387,21 @@ impl Exclusive {
         if asleep_then.is_empty() {
             return;
         }
-        let deadline = Instant::now() + PATIENCE;
-        *verdict = Some(loop {
-            let stirred = asleep_then.iter().any(|(&t, &n)| switches(t) != Some(n));
-            if stirred || self.others_calls.load(Ordering::SeqCst) > 0 {
-                break Between::LetGo;
-            }
-            if Instant::now() >= deadline {
-                let mut states: Vec<String> = asleep_then
-                    .keys()
-                    .map(|&t| {
-                        let who = if t == self.caller { "the calling thread " } else { "" };
-                        format!("{who}{t} {}", in_words(t))
-                    })
-                    .collect();
-                states.sort();
-                break Between::Kept(states.join("; "));
-            }
-            thread::sleep(Duration::from_millis(1));
+        let let_go = poll(PATIENCE, || {
+            let stirred = asleep_then.iter().any(|(&t, &n)| kernel::switches(t).map(Switches::total) != Some(n));
+            (stirred || self.others_calls.load(Ordering::SeqCst) > 0).then_some(Between::LetGo)
         });
+        *verdict = Some(let_go.unwrap_or_else(|| {
+            let mut states: Vec<String> = asleep_then
+                .keys()
+                .map(|&t| {
+                    let who = if t == self.caller { "the calling thread " } else { "" };
+                    format!("{who}{t} {}", in_words(t))
+                })
+                .collect();
+            states.sort();
+            Between::Kept(states.join("; "))
+        }));
     }
 
     fn between(&self) -> Option<Between> {
@@ -561,14 +531,13 @@ fn under_the_gil_allow_threads_takes_the_gil_back() {
 /// Lets `n` calls out only once all are inside, and then the last input first.
 struct ReverseExit {
     meeting: Meeting,
-    next_out: Mutex<usize>,
-    turn: Condvar,
+    release: Arc<LastToFirst>,
 }
 
 impl ReverseExit {
     /// Call it just before the way under test, on the thread that calls it.
     fn new(n: usize) -> ReverseExit {
-        ReverseExit { meeting: Meeting::new(n), next_out: Mutex::new(n - 1), turn: Condvar::new() }
+        ReverseExit { meeting: Meeting::new(n), release: LastToFirst::new(n) }
     }
 
     fn pass(&self, me: usize) {
@@ -576,13 +545,9 @@ impl ReverseExit {
         if !self.meeting.rv.all_met() {
             return;
         }
-        let deadline = Instant::now() + PATIENCE;
-        let mut next = self.next_out.lock().unwrap();
-        while *next != me && Instant::now() < deadline {
-            next = self.turn.wait_timeout(next, Duration::from_millis(50)).unwrap().0;
-        }
-        *next = next.saturating_sub(1);
-        self.turn.notify_all();
+        // Out by its return, not its thread's end: pools keep their threads.
+        self.release.wait_for_later(me);
+        self.release.done(me);
     }
 }
 

@@ -24,29 +24,22 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
-use hidden::{PATIENCE, Rendezvous};
+use hidden::contract::stat_state;
+use hidden::{PATIENCE, Rendezvous, gettid, kernel};
 use kitchen::Appliance::{self, Fridge, Grill, Oven};
 use kitchen::Station::{Cold, Hot};
 use kitchen::{Dish, Kitchen, Notice, Station, Step, cook_alone, cook_together};
-
-/// The kernel's id of the calling thread.
-fn gettid() -> i32 {
-    // SAFETY: gettid has no preconditions and cannot fail.
-    unsafe { libc::gettid() }
-}
 
 /// What the kernel says a thread is doing, in words: its state (read after the
 /// last ')' of its stat line), and for a sleeping thread the kernel function it
 /// sleeps in.
 fn in_words(tid: i32) -> String {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")) else {
+    let Some(stat) = kernel::stat(tid) else {
         return "gone: the thread has ended".into();
     };
-    let letter = stat.rfind(')').and_then(|i| stat[i + 1..].trim_start().chars().next());
-    let wchan = std::fs::read_to_string(format!("/proc/self/task/{tid}/wchan")).unwrap_or_default();
-    let wchan = wchan.trim();
-    match letter {
-        Some('S') if wchan.is_empty() || wchan == "0" => "asleep".into(),
+    let wchan = kernel::wchan(tid);
+    match stat_state(&stat) {
+        Some('S') if wchan.is_empty() => "asleep".into(),
         Some('S') => format!("asleep in the kernel, in {wchan}"),
         Some('R') => "running".into(),
         Some(letter) => format!("in kernel state {letter}"),
