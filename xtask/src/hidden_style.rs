@@ -76,8 +76,7 @@ struct Span {
 /// `grader/hidden/exercises/<dir>/hidden.rs:<line>`, as if with `-D warnings`.
 pub fn clippy_problems(course: &Course, selected: &[&Exercise]) -> Result<Vec<String>, Error> {
     let scratch = Scratch::open(&grade::default_scratch(course), LABEL)?;
-    let submissions: Vec<Submission> =
-        selected.iter().map(|ex| Submission::solution(course, ex, "solution")).collect();
+    let submissions: Vec<Submission> = selected.iter().map(|ex| Submission::solution(course, ex, "solution")).collect();
     let staged = scratch.stage(course, LABEL, &submissions)?;
     let mut cmd = Command::new(compile::cargo());
     // From the root, as the grader builds: no learner config applies.

@@ -21,15 +21,18 @@ const HELP: &str = "\
 Course author tasks.
 
 Usage:
-  cargo xtask check [--runs N] [--hogs N] [--strict] [EXERCISE...]
+  cargo xtask check [--runs N] [--hogs N] [--strict] [--lint-only] [EXERCISE...]
                                  the course check: catalogue and directories agree, every
                                  recorded starter scores 0 and every solution full marks N
                                  times in a row (default 3) with the same verdicts, every
-                                 wrong solution is caught; --hogs N keeps N CPU-bound
-                                 processes running beside it; --strict fails when an
-                                 exercise's src/ is not its recorded starter (otherwise it
-                                 is taken for a learner's work and its starter check is
-                                 skipped); EXERCISEs limit the grading
+                                 wrong solution is caught, and the shipped code (solutions,
+                                 variants, hidden tests) passes rustfmt and clippy; --hogs N
+                                 keeps N CPU-bound processes running beside it; --strict
+                                 fails when an exercise's src/ is not its recorded starter
+                                 (otherwise it is taken for a learner's work and its starter
+                                 check is skipped); --lint-only stages and lints, grading
+                                 nothing (`cargo test` grades, without the lints);
+                                 EXERCISEs limit the grading
   cargo xtask starters [--update | --pristine]
                                  whether each exercise's src/ is its recorded starter;
                                  --update records every src/ as it is now; --pristine
@@ -101,6 +104,8 @@ pub fn main(args: Vec<String>) -> ExitCode {
                 strict: args.strict,
                 target_dir: None,
                 show_build: true,
+                lint: true,
+                lint_only: args.lint_only,
             };
             check::run(&repo_root(), &opts, &mut std::io::stdout()).map(|problems| problems.is_empty())
         }
@@ -145,6 +150,7 @@ struct Args {
     runs: Option<usize>,
     hogs: usize,
     strict: bool,
+    lint_only: bool,
     update: bool,
     pristine: bool,
     watch: bool,
@@ -162,6 +168,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         runs: None,
         hogs: 0,
         strict: false,
+        lint_only: false,
         update: false,
         pristine: false,
         watch: false,
@@ -182,6 +189,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--runs" => parsed.runs = Some(number("--runs", it.next())?.max(1)),
             "--hogs" => parsed.hogs = number("--hogs", it.next())?,
             "--strict" if parsed.task == "check" => parsed.strict = true,
+            "--lint-only" if parsed.task == "check" => parsed.lint_only = true,
             "--update" if parsed.task == "starters" => parsed.update = true,
             "--pristine" if parsed.task == "starters" => parsed.pristine = true,
             "--watch" if parsed.task == "bench" => parsed.watch = true,

@@ -71,7 +71,7 @@ fn tiny_course(name: &str) -> PathBuf {
 
 fn check(root: &Path, strict: bool) -> (Vec<String>, String) {
     let target = Path::new(REPO).join("target/threadlings/target");
-    let opts = CheckOptions { runs: 1, strict, target_dir: Some(target), ..CheckOptions::default() };
+    let opts = CheckOptions { runs: 1, strict, target_dir: Some(target), lint: true, ..CheckOptions::default() };
     let mut out = Vec::new();
     let problems = check::run(root, &opts, &mut out).unwrap();
     (problems, String::from_utf8(out).unwrap())
