@@ -1,9 +1,9 @@
 //! The student template, exported from this course into a temporary directory:
 //! it holds no solution, hidden test, audit or author CI; its workflow grades
 //! the student's checkout with a grader built from the private course, which
-//! nothing in the student's repository changes; it builds locked and offline;
-//! and `cargo grade 01` in it runs the visible tests and says the hidden tests
-//! run in CI.
+//! nothing in the student's repository changes; it resolves locked and
+//! offline; and a grade of 01 in it runs the visible tests and says the hidden
+//! tests run in CI.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -265,16 +265,35 @@ fn the_template_workflow_grades_the_students_src_with_the_private_course() {
     let _ = fs::remove_dir_all(&ws);
 }
 
-#[test]
-fn the_template_builds_locked_offline_and_cargo_grade_runs_the_visible_tests() {
-    let dir = export("build");
-    let built = cargo_in(&dir, &["build", "--locked", "--offline", "--quiet", "-p", "grader"]);
+/// This course's grader: the template's is the same code, and building it a
+/// second time would cost `cargo test` half a minute and its dependencies' disk.
+fn grader_exe() -> PathBuf {
+    let mut cmd = Command::new(compile::cargo());
+    cmd.current_dir(REPO).args(["build", "--quiet", "-p", "grader"]);
+    let built = process::run(cmd, &Limits::tool(Duration::from_secs(600))).unwrap();
     assert_eq!(built.exit, Exit::Code(0), "{}", built.stderr.text());
+    repo().join("target/debug/grader")
+}
+
+#[test]
+fn the_template_resolves_locked_offline_and_a_grade_runs_the_visible_tests() {
+    let dir = export("build");
+    // Every package the template builds is in its lock file, as locked and
+    // offline as a student's first build.
+    let resolved = cargo_in(&dir, &["metadata", "--locked", "--offline", "--format-version", "1"]);
+    assert_eq!(resolved.exit, Exit::Code(0), "{}", resolved.stderr.text());
+    let config = fs::read_to_string(dir.join(".cargo/config.toml")).unwrap();
+    assert!(config.contains("grade = \"run --package grader --\""), "the template keeps `cargo grade`:\n{config}");
 
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("student-export-visible-scratch");
     let target = shared_target();
-    let place = ["--scratch", scratch.to_str().unwrap(), "--target-dir", target.to_str().unwrap()];
-    let grade = |args: &[&str]| cargo_in(&dir, &[&["grade"][..], &place, args].concat());
+    let exe = grader_exe();
+    let grade = |args: &[&str]| {
+        let mut cmd = Command::new(&exe);
+        cmd.current_dir(&dir).arg("--scratch").arg(&scratch).arg("--target-dir").arg(&target).args(args);
+        compile::neutralize_cargo_env(&mut cmd);
+        process::run(cmd, &Limits::tool(Duration::from_secs(1800))).unwrap()
+    };
     let before = files(&dir.join("exercises"));
 
     let done = grade(&["01"]);
