@@ -156,7 +156,9 @@ pub fn neutralize_cargo_env(cmd: &mut Command) {
             && !matches!(
                 key,
                 "CARGO_HOME" | "CARGO_NET_OFFLINE" | "CARGO_HTTP_TIMEOUT" | "CARGO_REGISTRIES_CRATES_IO_PROTOCOL"
-            );
+            )
+            // No incremental caches changes no verdict, only disk and rebuild time.
+            && !(key == "CARGO_INCREMENTAL" && std::env::var_os(key).is_some_and(|v| v == "0"));
         if inherited_build_setting || key.starts_with("RUSTC") || key.starts_with("RUSTDOC") {
             cmd.env_remove(key);
         }
