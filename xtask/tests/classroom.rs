@@ -137,6 +137,8 @@ fn the_generated_workflow_reports_cargo_grades_points() {
         let mut cmd = Command::new("sh");
         cmd.current_dir(&root).args(["-c", &script]);
         cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_OUTPUT", &output_file).env_remove("GITHUB_STEP_SUMMARY");
+        // Graded once: incremental caches would only take disk.
+        cmd.env("CARGO_INCREMENTAL", "0");
         let done = process::run(cmd, &Limits::tool(Duration::from_secs(900))).unwrap();
         let log = format!("{}{}", done.stdout.text(), done.stderr.text());
         assert_eq!(done.exit, process::Exit::Code(0), "step {id} passes once graded:\n{log}");
@@ -160,6 +162,7 @@ fn the_generated_workflow_reports_cargo_grades_points() {
     }
 
     let mut cmd = Command::new(&exe);
+    cmd.env("CARGO_INCREMENTAL", "0");
     cmd.args(["--course", root.to_str().unwrap(), "--scratch", scratch.to_str().unwrap()]);
     cmd.args(["--target-dir", target.to_str().unwrap(), "--format", "json", "--no-record"]);
     let done = process::run(cmd, &Limits::tool(Duration::from_secs(900))).unwrap();

@@ -166,6 +166,8 @@ fn run_step(ws: &Path, script: &str, output: &Path) -> (Exit, String) {
     cmd.current_dir(ws).args(["-c", script]);
     compile::neutralize_cargo_env(&mut cmd);
     cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_OUTPUT", output).env_remove("GITHUB_STEP_SUMMARY");
+    // Graded once: incremental caches would only take disk.
+    cmd.env("CARGO_INCREMENTAL", "0");
     let done = process::run(cmd, &Limits::tool(Duration::from_secs(1800))).unwrap();
     (done.exit, format!("{}{}", done.stdout.text(), done.stderr.text()))
 }
@@ -290,6 +292,7 @@ fn the_template_resolves_locked_offline_and_a_grade_runs_the_visible_tests() {
     let exe = grader_exe();
     let grade = |args: &[&str]| {
         let mut cmd = Command::new(&exe);
+        cmd.env("CARGO_INCREMENTAL", "0");
         cmd.current_dir(&dir).arg("--scratch").arg(&scratch).arg("--target-dir").arg(&target).args(args);
         compile::neutralize_cargo_env(&mut cmd);
         process::run(cmd, &Limits::tool(Duration::from_secs(1800))).unwrap()

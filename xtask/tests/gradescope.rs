@@ -65,6 +65,8 @@ fn run_autograder(root: &Path, args: &[&str]) -> Value {
     let mut cmd = Command::new(root.join("source/run_autograder"));
     cmd.current_dir(root).args(args).env("AUTOGRADER", root);
     compile::neutralize_cargo_env(&mut cmd);
+    // Graded once: incremental caches would only take disk.
+    cmd.env("CARGO_INCREMENTAL", "0");
     let done = process::run(cmd, &Limits::tool(Duration::from_secs(1800))).unwrap();
     assert_eq!(done.exit, Exit::Code(0), "{}", done.stderr.text());
     let text = fs::read_to_string(root.join("results/results.json")).unwrap();
