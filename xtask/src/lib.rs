@@ -106,6 +106,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
                 show_build: true,
                 lint: true,
                 lint_only: args.lint_only,
+                no_clippy: false,
             };
             check::run(&repo_root(), &opts, &mut std::io::stdout()).map(|problems| problems.is_empty())
         }

@@ -26,8 +26,9 @@ pub struct Member {
     pub wrong: bool,
 }
 
-/// One line per member that rustfmt would change or clippy warns about.
-pub fn problems(workspace: &Path, target_dir: &Path, members: &[Member]) -> Result<Vec<String>, Error> {
+/// One line per member that rustfmt would change or (with `clippy`) clippy
+/// warns about.
+pub fn problems(workspace: &Path, target_dir: &Path, members: &[Member], clippy: bool) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
     let tool = |tool: &str, why: String| Error::Tool { tool: tool.into(), why };
     let mut fmt = Command::new("rustfmt");
@@ -42,7 +43,7 @@ pub fn problems(workspace: &Path, target_dir: &Path, members: &[Member]) -> Resu
             out.push(format!("{}: rustfmt would change src/{}: {}", m.name, file.display(), m.fix));
         }
     }
-    for wrong in [false, true] {
+    for wrong in [false, true].into_iter().filter(|_| clippy) {
         let chosen: Vec<&Member> = members.iter().filter(|m| m.wrong == wrong).collect();
         if chosen.is_empty() {
             continue;
