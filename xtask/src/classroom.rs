@@ -21,6 +21,18 @@ pub fn step_id(ex: &Exercise) -> String {
     format!("ex{}", id.to_ascii_lowercase())
 }
 
+/// The workflow's name, triggers, permissions and job head, as the classroom
+/// tools generate them; both workflows share it.
+const JOB_HEAD: &str = "\
+    name: Autograding Tests\n\
+    \n\
+    on:\n  push:\n  workflow_dispatch:\n  repository_dispatch:\n\
+    \n\
+    permissions:\n  checks: write\n  actions: read\n  contents: read\n\
+    \n\
+    jobs:\n  run-autograding-tests:\n    runs-on: ubuntu-latest\n    timeout-minutes: 60\n\
+    \x20   if: github.actor != 'github-classroom[bot]'\n    steps:\n";
+
 /// The workflow for `course`. Graded steps are plain shell, with no `${{ }}`
 /// expression, and pass once graded (the grader exits 0 with a result written);
 /// the reporter fails the job on a failing grade. A step whose grader could not
@@ -33,14 +45,11 @@ pub fn workflow(course: &Course) -> Result<String, Error> {
          # Grades every exercise with its hidden tests and reports the points to the\n\
          # classroom (classroom-resources/autograding-grading-reporter). It never runs\n\
          # the course author's checks.\n\
-         name: Autograding Tests\n\
-         \n\
-         on:\n  push:\n  workflow_dispatch:\n  repository_dispatch:\n\
-         \n\
-         permissions:\n  checks: write\n  actions: read\n  contents: read\n\
-         \n\
-         jobs:\n  run-autograding-tests:\n    runs-on: ubuntu-latest\n    timeout-minutes: 60\n\
-         \x20   if: github.actor != 'github-classroom[bot]'\n    steps:\n\
+         ",
+    );
+    y.push_str(JOB_HEAD);
+    y.push_str(
+        "\
          \x20     - name: Checkout code\n        uses: actions/checkout@v5\n        with:\n\
          \x20         # Every exercise's own history: its submission time is its src/'s last commit.\n\
          \x20         fetch-depth: 0\n\
@@ -117,14 +126,11 @@ pub fn student_workflow(course: &Course) -> Result<String, Error> {
          # src/ folders are graded. The points go to the classroom reporter\n\
          # (classroom-resources/autograding-grading-reporter). Nothing is cached: a\n\
          # cache that one run can write could hand a later run a forged grader.\n\
-         name: Autograding Tests\n\
-         \n\
-         on:\n  push:\n  workflow_dispatch:\n  repository_dispatch:\n\
-         \n\
-         permissions:\n  checks: write\n  actions: read\n  contents: read\n\
-         \n\
-         jobs:\n  run-autograding-tests:\n    runs-on: ubuntu-latest\n    timeout-minutes: 60\n\
-         \x20   if: github.actor != 'github-classroom[bot]'\n    steps:\n\
+         "
+    );
+    y.push_str(JOB_HEAD);
+    y.push_str(&format!(
+        "\
          \x20     - name: Check the course settings\n        env:\n\
          \x20         COURSE_REPO: ${{{{ vars.{repo_var} }}}}\n        run: |\n\
          \x20         if [ -z \"$COURSE_REPO\" ]; then\n\
@@ -150,7 +156,7 @@ pub fn student_workflow(course: &Course) -> Result<String, Error> {
          \x20           echo \"::error title=Autograding is not set up::{repo_var} names a repository without the hidden tests (grader/hidden/exercises/): it must be the full course\"\n\
          \x20           exit 1\n          fi\n\
          \x20         cargo build --locked --manifest-path course/Cargo.toml -p grader\n"
-    );
+    ));
     graded_steps(
         &mut y,
         course,
