@@ -73,7 +73,7 @@ pub fn run_all(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    *outcomes[i].lock().unwrap() = Some(run_one(job, sandbox));
+                    *outcomes[i].lock().unwrap() = Some(run_one(job, i, sandbox));
                     job_done(job.owner, left[&job.owner].fetch_sub(1, Ordering::AcqRel) == 1);
                 }
             });
@@ -82,11 +82,15 @@ pub fn run_all(
     jobs.iter().zip(outcomes).map(|(job, o)| (job.key(), o.into_inner().unwrap().expect("every job ran"))).collect()
 }
 
-fn run_one(job: &Job, sandbox: &Sandbox) -> Outcome {
+fn run_one(job: &Job, index: usize, sandbox: &Sandbox) -> Outcome {
     let mut duration = Duration::ZERO;
     for run in 1..=job.repeat {
+        let tmp = RunTmp::new(&job.workspace, index);
         let mut cmd = test_command(&job.exe, &job.workspace);
         cmd.args(["--exact", &job.name, "--test-threads", "1"]);
+        if let Some(dir) = &tmp.0 {
+            cmd.env("TMPDIR", dir);
+        }
         // A run whose cgroup could not be made is capped by the user limit.
         let cell = sandbox.cell();
         let limits = limits::test_run(job.timeout_secs, sandbox, cell.is_some());
@@ -106,6 +110,27 @@ fn run_one(job: &Job, sandbox: &Sandbox) -> Outcome {
         }
     }
     Outcome { status: Status::Passed, message: String::new(), runs: job.repeat, duration }
+}
+
+/// A run's own temporary directory, removed when the run is over: what a test
+/// killed at its deadline left in it does not pile up in the system's `/tmp`.
+struct RunTmp(Option<PathBuf>);
+
+impl RunTmp {
+    /// Under the scratch workspace; `None` (the inherited `TMPDIR`) if it
+    /// cannot be made.
+    fn new(workspace: &Path, index: usize) -> RunTmp {
+        let dir = workspace.join("tmp").join(format!("{}-{index}", std::process::id()));
+        RunTmp(std::fs::create_dir_all(&dir).ok().map(|_| dir))
+    }
+}
+
+impl Drop for RunTmp {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 /// A test process with a clean environment: nothing the learner's shell or an

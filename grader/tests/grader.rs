@@ -9,7 +9,7 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::Value;
 
 mod support;
-use support::{REPO, contents as tree, copy_fixture};
+use support::{REPO, contents as tree, copy_fixture, files_under, rename_crates};
 
 const SLEEPER_MARKER: &str = "threadlings-fixture-sleeper";
 
@@ -117,6 +117,11 @@ fn every_failure_mode_gets_its_verdict_within_its_timeout() {
     let broken = report["exercises"].as_array().unwrap().iter().find(|e| e["id"] == "broken").unwrap();
     assert!(broken["build_message"].as_str().unwrap().contains("exercises/broken/src/lib.rs:2"), "{broken:#}");
     assert_eq!(processes_of(&course, SLEEPER_MARKER), 0, "a grandchild process outlived its test");
+    // Each run had a temporary directory of its own, gone with the run.
+    let marker = rename_crates("fx_spins-was-here", "verdicts");
+    assert!(!std::env::temp_dir().join(&marker).exists(), "a killed test's file was left in the system's /tmp");
+    let left = files_under(&scratch_of(&course)).into_iter().filter(|f| f.ends_with(&marker)).collect::<Vec<_>>();
+    assert!(left.is_empty(), "a killed test's file was left behind: {left:?}");
 
     // Points come from the catalogue; the next exercise is the first without full marks.
     assert_eq!((report["score"].as_u64(), report["max_score"].as_u64()), (Some(4), Some(20)));
@@ -321,6 +326,7 @@ fn bad_input_gets_a_one_line_error_and_a_documented_exit_code() {
     let nowhere = std::env::temp_dir().join(format!("threadlings-nowhere-{}", std::process::id()));
     fs::create_dir_all(&nowhere).unwrap();
     let out = cargo_bin_cmd!("grader").current_dir(&nowhere).env_remove("CARGO").output().unwrap();
+    let _ = fs::remove_dir_all(&nowhere);
     one_line_error(&out, 2, "no course.toml");
 
     let out = grader(&course)

@@ -27,7 +27,7 @@ use crate::starters::{self, Record, Starter};
 use crate::variants::{self, Kind, Variant};
 
 /// Test processes at once per CPU in the check's pool.
-pub const CHECK_JOBS_PER_CPU: usize = 4;
+pub const CHECK_JOBS_PER_CPU: usize = 8;
 
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
