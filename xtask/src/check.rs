@@ -53,8 +53,9 @@ pub struct CheckOptions {
     pub lint: bool,
     /// Stage and lint only, grade nothing (`.ci/run`, after `cargo test` graded).
     pub lint_only: bool,
-    /// With `lint`: rustfmt only, no clippy (the lints' own test, which needs
-    /// no second check of every dependency).
+    /// With `lint`: rustfmt only, no clippy on solutions, variants or hidden
+    /// tests (the lints' own test, which needs no second check of every
+    /// dependency).
     pub no_clippy: bool,
 }
 
@@ -415,7 +416,7 @@ pub fn run(root: &Path, opts: &CheckOptions, out: &mut (dyn Write + Send)) -> Re
     if !problems.is_empty() {
         return Ok(report(out, problems));
     }
-    if opts.lint || opts.lint_only {
+    if (opts.lint || opts.lint_only) && !opts.no_clippy {
         let _ = writeln!(out, "course check: clippy on the hidden tests ...");
         problems.extend(hidden_style::clippy_problems(&course, &selected)?);
     }

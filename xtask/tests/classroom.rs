@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use grader::catalogue::Course;
-use grader::compile;
 use grader::process::{self, Limits};
 use serde_json::Value;
 
@@ -60,11 +59,7 @@ fn course() -> PathBuf {
 }
 
 fn grader_exe() -> PathBuf {
-    let mut cmd = Command::new(compile::cargo());
-    cmd.current_dir(REPO).args(["build", "--quiet", "-p", "grader"]);
-    let done = process::run(cmd, &Limits::tool(Duration::from_secs(900))).unwrap();
-    assert_eq!(done.exit, process::Exit::Code(0), "{}", done.stderr.text());
-    fs::canonicalize(Path::new(REPO).join("target/debug/grader")).unwrap()
+    PathBuf::from(env!("CARGO_BIN_EXE_course-grader"))
 }
 
 /// The graded steps (id and `run:`), the reporter's env and its runners.

@@ -270,11 +270,7 @@ fn the_template_workflow_grades_the_students_src_with_the_private_course() {
 /// This course's grader: the template's is the same code, and building it a
 /// second time would cost `cargo test` half a minute and its dependencies' disk.
 fn grader_exe() -> PathBuf {
-    let mut cmd = Command::new(compile::cargo());
-    cmd.current_dir(REPO).args(["build", "--quiet", "-p", "grader"]);
-    let built = process::run(cmd, &Limits::tool(Duration::from_secs(600))).unwrap();
-    assert_eq!(built.exit, Exit::Code(0), "{}", built.stderr.text());
-    repo().join("target/debug/grader")
+    PathBuf::from(env!("CARGO_BIN_EXE_course-grader"))
 }
 
 #[test]
