@@ -227,8 +227,11 @@ fn runner(args: &RunnerArgs) -> Runner {
     if let Some(jobs) = args.jobs {
         runner.jobs = usize::from(jobs);
     }
-    runner.scratch = args.scratch.clone();
-    runner.target_dir = args.target_dir.clone();
+    // Cargo runs from `/` (away from learner configs): relative paths would
+    // land there.
+    let absolute = |dir: &Option<PathBuf>| dir.as_ref().map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone()));
+    runner.scratch = absolute(&args.scratch);
+    runner.target_dir = absolute(&args.target_dir);
     runner
 }
 

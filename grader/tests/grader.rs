@@ -156,6 +156,33 @@ fn solutions_mode_grades_the_solutions_tree() {
 }
 
 #[test]
+fn relative_scratch_and_target_directories_are_read_from_where_the_grader_runs() {
+    let course = fixture_course("relative");
+    let repo = fs::canonicalize(REPO).unwrap();
+    let scratch = scratch_of(&course);
+    let rel = |p: &Path| p.strip_prefix(&repo).unwrap().to_path_buf();
+    let target = rel(&repo.join("target/threadlings/target"));
+    // Cargo runs from `/`: a relative target directory passed on as it is
+    // would be made there.
+    let misplaced = Path::new("/").join(&target);
+    let was_there = misplaced.exists();
+    let out = cargo_bin_cmd!("grader")
+        .current_dir(&repo)
+        .env("CARGO_INCREMENTAL", "0")
+        .args(["--course", course.to_str().unwrap(), "--format", "json", "pass"])
+        .arg("--scratch")
+        .arg(rel(&scratch))
+        .arg("--target-dir")
+        .arg(&target)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    assert_eq!(report["score"], report["max_score"], "{report:#}");
+    assert!(scratch.is_dir(), "the scratch directory is where the grader ran");
+    assert!(was_there || !misplaced.exists(), "{} was built under /", target.display());
+}
+
+#[test]
 fn grading_changes_no_learner_file_and_appends_one_history_record_per_run() {
     let course = fixture_course("untouched");
     let history = course.join(".threadlings/history.jsonl");
