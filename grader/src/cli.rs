@@ -81,7 +81,7 @@ struct GradeArgs {
 
 #[derive(Args, Debug, Clone)]
 struct RunnerArgs {
-    /// Test processes run at once [default: the number of CPUs]
+    /// Test processes run at once [default: twice the number of CPUs]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), global = true)]
     jobs: Option<u16>,
     /// Where graded copies are built [default: <course>/target/threadlings]

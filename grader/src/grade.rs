@@ -38,7 +38,7 @@ pub struct Runner {
 
 impl Default for Runner {
     fn default() -> Runner {
-        let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let jobs = limits::JOBS_PER_CPU * limits::cpus();
         Runner { jobs, scratch: None, target_dir: None, show_build: false, show_progress: false }
     }
 }

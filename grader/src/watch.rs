@@ -22,8 +22,8 @@ use crate::progress::{self, State};
 use crate::{history, render, reset};
 
 /// How long the file system must be quiet before a save counts: an editor's
-/// write-and-rename takes a few milliseconds; a burst of saves still grades once.
-const DEBOUNCE: Duration = Duration::from_millis(25);
+/// write-and-rename takes a millisecond or two; a burst of saves still grades once.
+const DEBOUNCE: Duration = Duration::from_millis(10);
 
 pub struct WatchOptions {
     /// Grade on Enter instead of on every save.

@@ -169,7 +169,8 @@ fn relative_scratch_and_target_directories_are_read_from_where_the_grader_runs()
     let out = cargo_bin_cmd!("grader")
         .current_dir(&repo)
         .env("CARGO_INCREMENTAL", "0")
-        .args(["--course", course.to_str().unwrap(), "--format", "json", "pass"])
+        // One that does not build: nothing to link, no disk taken.
+        .args(["--course", course.to_str().unwrap(), "--format", "json", "broken"])
         .arg("--scratch")
         .arg(rel(&scratch))
         .arg("--target-dir")
@@ -177,7 +178,8 @@ fn relative_scratch_and_target_directories_are_read_from_where_the_grader_runs()
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
-    assert_eq!(report["score"], report["max_score"], "{report:#}");
+    let broken = &report["exercises"][0];
+    assert!(broken["build_message"].as_str().unwrap().contains("exercises/broken/src/lib.rs:2"), "{report:#}");
     assert!(scratch.is_dir(), "the scratch directory is where the grader ran");
     assert!(was_there || !misplaced.exists(), "{} was built under /", target.display());
 }

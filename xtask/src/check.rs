@@ -232,7 +232,7 @@ pub fn grade_exercises(
     };
     // Most hidden-test time in a check is wrong solutions sleeping out a
     // rendezvous patience, not CPU: a wider pool than a learner's grade.
-    let jobs = CHECK_JOBS_PER_CPU * Runner::default().jobs;
+    let jobs = CHECK_JOBS_PER_CPU * grader::limits::cpus();
     let runner = Runner { show_build: opts.show_build, jobs, target_dir: opts.target_dir.clone(), ..Runner::default() };
     let label = batch_label(course, selected);
     let results = if opts.lint_only {
