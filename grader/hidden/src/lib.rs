@@ -7,6 +7,7 @@
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "snapshots")]
 pub use insta;
 pub use shuttle;
 
@@ -117,6 +118,7 @@ impl Drop for Inside<'_> {
 
 /// Snapshot settings for output that varies from run to run: numbers, thread and
 /// process ids, paths and durations are replaced by stable placeholders.
+#[cfg(feature = "snapshots")]
 pub fn snapshot_settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.set_prepend_module_to_snapshot(false);
@@ -157,6 +159,7 @@ mod tests {
         assert!(start.elapsed() < Duration::from_millis(50) * 3, "only the first caller waits");
     }
 
+    #[cfg(feature = "snapshots")]
     #[test]
     fn filters_redact_numbers_ids_and_paths() {
         snapshot_settings().bind(|| {
