@@ -431,6 +431,10 @@ fn reset_command(course: &Course, name: &str, yes: bool) -> Result<u8, Error> {
         }
     }
     let done = reset::reset(course, ex)?;
+    // `list` shows the exercise as reset until it is graded again.
+    if let Err(e) = history::append_reset(&course.paths.history, &history::ResetRecord::now(&ex.id)) {
+        eprintln!("warning: {e}");
+    }
     let shown = |p: &Path| p.strip_prefix(&course.root).unwrap_or(p).display().to_string();
     print(&format!(
         "Your code is saved in {}/.\n{}/ is the starter again.\n",
@@ -455,7 +459,7 @@ fn solution_command(course: &Course, name: &str, give_up: bool) -> Result<u8, Er
     let ex = one(course, name)?;
     solutions_here(course)?;
     let standing = progress::read(course)?.into_iter().find(|s| s.id == ex.id).expect("every exercise has a standing");
-    if standing.state != progress::State::Done && !give_up {
+    if standing.best != Some(standing.max) && !give_up {
         let best = standing.best.map_or("not graded yet".to_string(), |b| format!("best {b}/{}", standing.max));
         print(&format!(
             "{} {} is not solved yet ({best}). Keep going: `cargo grade {}`, and `cargo grade hint {}` when stuck.\n\

@@ -2,8 +2,10 @@
 //! JSON-lines file with a single write under a lock, so a crash or a second run
 //! can never tear or lose a record. Readers skip a corrupt line and say so.
 //!
-//! Two kinds of line: a grade (a [`Record`], no `kind` field, as every history
-//! since the first has had) and a hint request (a [`HintRecord`], `"kind":"hint"`).
+//! Three kinds of line: a grade (a [`Record`], no `kind` field, as every
+//! history since the first has had), a hint request (a [`HintRecord`],
+//! `"kind":"hint"`) and a reset of an exercise to its starter (a
+//! [`ResetRecord`], `"kind":"reset"`).
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -69,11 +71,41 @@ impl HintRecord {
     }
 }
 
+/// The kind tag of a reset line.
+pub const RESET_KIND: &str = "reset";
+
+/// An exercise reset to its starter: `{"format_version":1,"time":..,"kind":"reset","exercise":"01"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetRecord {
+    pub format_version: u32,
+    /// Seconds since the Unix epoch.
+    pub time: u64,
+    /// Always [`RESET_KIND`].
+    pub kind: String,
+    /// The exercise's id.
+    pub exercise: String,
+}
+
+impl ResetRecord {
+    /// Exercise `exercise`, reset now.
+    pub fn now(exercise: &str) -> ResetRecord {
+        ResetRecord {
+            format_version: REPORT_FORMAT_VERSION,
+            time: now(),
+            kind: RESET_KIND.into(),
+            exercise: exercise.into(),
+        }
+    }
+}
+
 /// Everything a history holds, oldest first.
 #[derive(Debug, Clone, Default)]
 pub struct History {
     pub records: Vec<Record>,
     pub hints: Vec<HintRecord>,
+    /// Each reset, with the number of grade records before it (grades from
+    /// `records[n..]` on are of the code after the reset).
+    pub resets: Vec<(usize, ResetRecord)>,
     /// Lines that were neither: torn, damaged, or of a kind this grader does not know.
     pub damaged: usize,
 }
@@ -124,6 +156,11 @@ impl Record {
 /// Appends `record` as one line.
 pub fn append(path: &Path, record: &Record) -> Result<(), Error> {
     append_line(path, serde_json::to_vec(record).expect("records serialize"))
+}
+
+/// Appends a reset as one line.
+pub fn append_reset(path: &Path, reset: &ResetRecord) -> Result<(), Error> {
+    append_line(path, serde_json::to_vec(reset).expect("reset records serialize"))
 }
 
 /// Appends a hint request as one line.
@@ -180,6 +217,9 @@ pub fn parse(text: &str) -> History {
         let parsed = match value.get("kind").and_then(|k| k.as_str()) {
             None => serde_json::from_value::<Record>(value).map(|r| history.records.push(r)),
             Some(HINT_KIND) => serde_json::from_value::<HintRecord>(value).map(|h| history.hints.push(h)),
+            Some(RESET_KIND) => {
+                serde_json::from_value::<ResetRecord>(value).map(|r| history.resets.push((history.records.len(), r)))
+            }
             Some(_) => {
                 history.damaged += 1;
                 continue;

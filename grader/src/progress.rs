@@ -2,7 +2,7 @@
 //! started or not started, points now and best, attempts.
 
 use crate::catalogue::Course;
-use crate::history::Record;
+use crate::history::History;
 use crate::model::Mode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,6 +11,8 @@ pub enum State {
     Done,
     /// Graded, without full marks at its latest grade.
     Started,
+    /// Back at its starter, and not graded since.
+    Reset,
     NotStarted,
 }
 
@@ -19,6 +21,7 @@ impl State {
         match self {
             State::Done => "done",
             State::Started => "started",
+            State::Reset => "reset",
             State::NotStarted => "not started",
         }
     }
@@ -29,7 +32,7 @@ pub struct Standing {
     pub id: String,
     pub title: String,
     pub state: State,
-    /// Points at the latest grade, and the best ever.
+    /// Points at the latest grade since the last reset, and the best ever.
     pub points: Option<u32>,
     pub best: Option<u32>,
     pub max: u32,
@@ -39,25 +42,30 @@ pub struct Standing {
 
 /// The standing of every exercise of `course`, from its progress history.
 pub fn read(course: &Course) -> Result<Vec<Standing>, crate::error::Error> {
-    let (records, _) = crate::history::read(&course.paths.history)?;
-    Ok(standings(course, &records))
+    let history = crate::history::read_history(&course.paths.history)?;
+    Ok(standings(course, &history))
 }
 
 /// The standing of every exercise of `course`, in catalogue order.
-pub fn standings(course: &Course, records: &[Record]) -> Vec<Standing> {
+pub fn standings(course: &Course, history: &History) -> Vec<Standing> {
     course
         .exercises
         .iter()
         .map(|ex| {
-            let grades: Vec<_> = records
-                .iter()
-                .filter(|r| r.mode == Mode::Exercises)
-                .flat_map(|r| r.exercises.iter().filter(|e| e.id == ex.id))
-                .collect();
-            let last = grades.last();
+            let grades_from = |from: usize| {
+                history.records[from..]
+                    .iter()
+                    .filter(|r| r.mode == Mode::Exercises)
+                    .flat_map(|r| r.exercises.iter().filter(|e| e.id == ex.id))
+                    .collect::<Vec<_>>()
+            };
+            let grades = grades_from(0);
+            let reset = history.resets.iter().rfind(|(_, r)| r.exercise == ex.id).map(|(at, _)| *at);
+            let last = grades_from(reset.unwrap_or(0)).last().copied();
             let state = match last {
                 Some(e) if e.score == e.max_score => State::Done,
                 Some(_) => State::Started,
+                None if reset.is_some() => State::Reset,
                 None => State::NotStarted,
             };
             Standing {
@@ -109,7 +117,7 @@ pub fn render_list(standings: &[Standing]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::ExerciseRecord;
+    use crate::history::{ExerciseRecord, Record, ResetRecord};
 
     fn record(scores: &[(&str, u32, u32)]) -> Record {
         Record {
@@ -138,7 +146,8 @@ mod tests {
             [[exercises]]\nid = \"02\"\ndir = \"b\"\ncrate = \"b\"\ntitle = \"B\"\ntopic = \"t\"\nhints = [\"h\"]\ntests = [{ name = \"x\", points = 2 }]\n\
             [[exercises]]\nid = \"03\"\ndir = \"c\"\ncrate = \"c\"\ntitle = \"C\"\ntopic = \"t\"\nhints = [\"h\"]\ntests = [{ name = \"x\", points = 1 }]\n";
         let course = Course::parse(std::path::Path::new("/c"), text).unwrap();
-        let history = [record(&[("01", 1, 4), ("02", 2, 2)]), record(&[("01", 4, 4)]), record(&[("02", 0, 2)])];
+        let records = vec![record(&[("01", 1, 4), ("02", 2, 2)]), record(&[("01", 4, 4)]), record(&[("02", 0, 2)])];
+        let mut history = History { records, ..History::default() };
         let s = standings(&course, &history);
         assert_eq!(s.iter().map(|s| s.state).collect::<Vec<_>>(), [State::Done, State::Started, State::NotStarted]);
         assert_eq!((s[0].points, s[0].best, s[0].attempts), (Some(4), Some(4), 2));
@@ -146,5 +155,16 @@ mod tests {
         assert_eq!(current(&s).unwrap().id, "02");
         let list = render_list(&s);
         assert!(list.contains(">  02") && list.contains("Done 1 of 3 exercises, 4 of 7 points"), "{list}");
+
+        // 01 is reset: back to its starter, its best and attempts kept, and
+        // the current exercise again; its next grade counts from there.
+        history.resets.push((3, ResetRecord::now("01")));
+        let s = standings(&course, &history);
+        assert_eq!((s[0].state, s[0].points, s[0].best, s[0].attempts), (State::Reset, None, Some(4), 2));
+        assert_eq!(current(&s).unwrap().id, "01");
+        assert!(render_list(&s).contains(">  01  A  reset            -/4  2"), "{}", render_list(&s));
+        history.records.push(record(&[("01", 1, 4)]));
+        let s = standings(&course, &history);
+        assert_eq!((s[0].state, s[0].points, s[0].attempts), (State::Started, Some(1), 3));
     }
 }

@@ -93,7 +93,7 @@ impl Watch<'_> {
 
     fn standings(&self) -> Vec<progress::Standing> {
         // An unreadable history shows as no progress; grading goes on.
-        progress::read(self.course).unwrap_or_else(|_| progress::standings(self.course, &[]))
+        progress::read(self.course).unwrap_or_else(|_| progress::standings(self.course, &Default::default()))
     }
 
     /// `ready` lets the key reader take one more key: it waits between keys, so
@@ -112,6 +112,14 @@ impl Watch<'_> {
                     let ex = self.exercise().clone();
                     match reset::reset(self.course, &ex) {
                         Ok(done) => {
+                            if self.opts.record
+                                && let Err(e) = history::append_reset(
+                                    &self.course.paths.history,
+                                    &history::ResetRecord::now(&ex.id),
+                                )
+                            {
+                                self.screen.say(&format!("warning: {e}"));
+                            }
                             let saved = shown(self.course, &done.backup);
                             self.screen
                                 .say(&format!("Your src/ is saved in {saved}; {} is the starter again.", ex.dir));

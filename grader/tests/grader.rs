@@ -589,6 +589,29 @@ fn reset_backs_up_the_learners_code_and_restores_the_starter() {
     fs::write(src.join("lib.rs"), ADDS_AND_GREETS).unwrap();
     git(&["commit", "-qam", "solved"]);
     fs::write(src.join("notes.rs"), "// my notes\n").unwrap();
+    // ...which a grade gave full marks.
+    let solved = grader::history::ExerciseRecord {
+        id: "fail".into(),
+        score: 3,
+        max_score: 3,
+        tests: Vec::new(),
+        failing: Vec::new(),
+    };
+    let grade = grader::history::Record {
+        format_version: 1,
+        time: 1,
+        mode: grader::model::Mode::Exercises,
+        score: 3,
+        max_score: 3,
+        exercises: vec![solved],
+    };
+    grader::history::append(&course_toml.paths.history, &grade).unwrap();
+    let list_line = || {
+        let out = grader(&course).arg("list").output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        text.lines().find(|l| l.split_whitespace().any(|w| w == "fail")).unwrap_or_default().to_string()
+    };
+    assert!(list_line().contains("done"), "{}", list_line());
 
     let out = grader(&course).args(["reset", "fail"]).output().unwrap();
     one_line_error(&out, 2, "--yes");
@@ -605,6 +628,9 @@ fn reset_backs_up_the_learners_code_and_restores_the_starter() {
     assert_eq!(fs::read_to_string(backups[0].join("notes.rs")).unwrap(), "// my notes\n");
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains(".threadlings/backup/fail/"), "{said}");
+    // The list says so until the exercise is graded again.
+    let line = list_line();
+    assert!(line.contains("reset") && line.contains("-/3"), "{line}");
 
     // Twice in a row: a second backup, the first one kept.
     grader(&course).args(["reset", "fail", "--yes"]).assert().success();
