@@ -446,7 +446,7 @@ fn a_killed_grader_takes_its_test_processes_with_it() {
     .unwrap();
     let in_scratch = |pid: &Path| fs::read_link(pid.join("cwd")).is_ok_and(|cwd| cwd.starts_with(&scratch));
     let mut grader = std::process::Command::new(env!("CARGO_BIN_EXE_grader"));
-    grader.args(["--course"]).arg(&*course).arg("--scratch").arg(&scratch);
+    grader.env("CARGO_INCREMENTAL", "0").args(["--course"]).arg(&*course).arg("--scratch").arg(&scratch);
     grader.arg("--target-dir").arg(Path::new(REPO).join("target/threadlings/target")).arg("leaves_child");
     let mut grader = grader.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
     // The test that waits on its sleeper is running: the grader dies mid-grade,
@@ -531,7 +531,7 @@ fn watch_grades_each_save_offers_the_next_exercise_shows_hints_and_quits_cleanly
     let course = fixture_course("watch");
     let src = course.join("exercises/fail/src/lib.rs");
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_grader"));
-    cmd.arg("watch").arg("fail").arg("--course").arg(&*course);
+    cmd.env("CARGO_INCREMENTAL", "0").arg("watch").arg("fail").arg("--course").arg(&*course);
     cmd.arg("--scratch")
         .arg(scratch_of(&course))
         .arg("--target-dir")
