@@ -170,15 +170,20 @@ impl Watch<'_> {
         Ok(0)
     }
 
-    fn grade(&mut self, ids: Vec<String>) -> Result<Report, Error> {
+    /// Grades `ids` (all when empty); the caller shows the report, then records it.
+    fn grade(&self, ids: Vec<String>) -> Result<Report, Error> {
         let opts = Options { mode: Mode::Exercises, ids, runner: self.opts.runner.clone() };
-        let report = grade::grade(self.course, &opts)?;
+        grade::grade(self.course, &opts)
+    }
+
+    /// Appends the report to the history, after it is on screen: the append
+    /// waits for the disk.
+    fn record(&mut self, report: &Report) {
         if self.opts.record
-            && let Err(e) = history::append(&self.course.paths.history, &history::Record::of(&report))
+            && let Err(e) = history::append(&self.course.paths.history, &history::Record::of(report))
         {
             self.screen.say(&format!("warning: {e}"));
         }
-        Ok(report)
     }
 
     fn grade_current(&mut self) -> Result<(), Error> {
@@ -188,6 +193,8 @@ impl Watch<'_> {
         let report = self.grade(vec![ex.id.clone()])?;
         self.screen.clear();
         self.screen.say(&render::text(&report, self.course, self.screen.style()));
+        // Before the next exercise is worked out from the history.
+        self.record(&report);
         self.passed = report.all_passed();
         if self.passed {
             let mut text = if report.mode == Mode::Visible {
@@ -259,6 +266,7 @@ impl Watch<'_> {
     fn check_all(&mut self) -> Result<(), Error> {
         self.screen.say("Grading every exercise ...");
         let report = self.grade(Vec::new())?;
+        self.record(&report);
         let mut text = String::new();
         for ex in &report.exercises {
             let mark = if ex.score == ex.max_score { "✓" } else { " " };
