@@ -431,8 +431,7 @@ fn reset_command(course: &Course, name: &str, yes: bool) -> Result<u8, Error> {
         }
     }
     let done = reset::reset(course, ex)?;
-    // `list` shows the exercise as reset until it is graded again.
-    if let Err(e) = history::append_reset(&course.paths.history, &history::ResetRecord::now(&ex.id)) {
+    if let Some(e) = &done.unrecorded {
         eprintln!("warning: {e}");
     }
     let shown = |p: &Path| p.strip_prefix(&course.root).unwrap_or(p).display().to_string();

@@ -52,16 +52,14 @@ pub fn standings(course: &Course, history: &History) -> Vec<Standing> {
         .exercises
         .iter()
         .map(|ex| {
-            let grades_from = |from: usize| {
-                history.records[from..]
-                    .iter()
-                    .filter(|r| r.mode == Mode::Exercises)
-                    .flat_map(|r| r.exercises.iter().filter(|e| e.id == ex.id))
-                    .collect::<Vec<_>>()
-            };
-            let grades = grades_from(0);
+            // Each grade of `ex` with the index of its record.
+            let grades: Vec<_> = (history.records.iter().enumerate())
+                .filter(|(_, r)| r.mode == Mode::Exercises)
+                .flat_map(|(at, r)| r.exercises.iter().filter(|e| e.id == ex.id).map(move |e| (at, e)))
+                .collect();
             let reset = history.resets.iter().rfind(|(_, r)| r.exercise == ex.id).map(|(at, _)| *at);
-            let last = grades_from(reset.unwrap_or(0)).last().copied();
+            // The latest grade counts only if it came after the latest reset.
+            let last = grades.last().filter(|(at, _)| reset.is_none_or(|r| *at >= r)).map(|(_, e)| *e);
             let state = match last {
                 Some(e) if e.score == e.max_score => State::Done,
                 Some(_) => State::Started,
@@ -73,7 +71,7 @@ pub fn standings(course: &Course, history: &History) -> Vec<Standing> {
                 title: ex.title.clone(),
                 state,
                 points: last.map(|e| e.score),
-                best: grades.iter().map(|e| e.score).max(),
+                best: grades.iter().map(|(_, e)| e.score).max(),
                 max: ex.max_score(),
                 attempts: grades.len(),
             }

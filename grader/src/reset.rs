@@ -2,6 +2,7 @@
 //! `src/` is copied to `.threadlings/backup/<dir>/<time>/` first, so nothing
 //! they wrote is ever lost. The starter is found in git history: the newest
 //! commit whose `src/` matches the digest recorded in `grader/starters.toml`.
+//! The reset is written to the progress history, so `list` shows it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::catalogue::{Course, Exercise};
 use crate::error::Error;
+use crate::history::{self, ResetRecord};
 use crate::process::{self, Exit, Limits};
 use crate::starters::{self, Record};
 
@@ -23,6 +25,9 @@ pub type Files = Vec<(String, Vec<u8>)>;
 pub struct Reset {
     pub backup: PathBuf,
     pub restored: PathBuf,
+    /// Why the history could not record the reset, if it could not (the
+    /// reset itself is done).
+    pub unrecorded: Option<Error>,
 }
 
 /// Backs up and resets `ex`. Call only once the learner has agreed.
@@ -45,7 +50,8 @@ pub fn reset(course: &Course, ex: &Exercise) -> Result<Reset, Error> {
         }
         fs::write(&path, bytes).map_err(|e| Error::io("restore the starter (your code is in the backup)", &path, e))?;
     }
-    Ok(Reset { backup, restored: src })
+    let unrecorded = history::append_reset(&course.paths.history, &ResetRecord::now(&ex.id)).err();
+    Ok(Reset { backup, restored: src, unrecorded })
 }
 
 /// The starter's files, from the newest commit whose `src/` matches the record.

@@ -112,12 +112,7 @@ impl Watch<'_> {
                     let ex = self.exercise().clone();
                     match reset::reset(self.course, &ex) {
                         Ok(done) => {
-                            if self.opts.record
-                                && let Err(e) = history::append_reset(
-                                    &self.course.paths.history,
-                                    &history::ResetRecord::now(&ex.id),
-                                )
-                            {
+                            if let Some(e) = &done.unrecorded {
                                 self.screen.say(&format!("warning: {e}"));
                             }
                             let saved = shown(self.course, &done.backup);
